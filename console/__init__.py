@@ -1,0 +1,1 @@
+"""Offline Bot API transport and the console runner built on it."""

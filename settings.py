@@ -1,0 +1,81 @@
+"""Settings of the bot, read once from the environment and an optional ``.env`` file.
+
+Handlers never read the environment; they receive this object through
+``context.bot_data["settings"]``. ``.env.example`` lists every variable.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing import Annotated
+
+from crm_core.i18n import LANGUAGES
+
+PROJECT_DIR = Path(__file__).resolve().parent
+DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{PROJECT_DIR / 'data' / 'crm.sqlite3'}"
+OFFICIAL_API_BASE_URL = "https://api.telegram.org/bot"
+
+
+class Settings(BaseSettings):
+    """Settings of one bot process. Every process of one deployment must use the same values."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    telegram_bot_token: str = ""
+    telegram_api_base_url: str = OFFICIAL_API_BASE_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    admin_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    default_timezone: str = "UTC"
+    default_language: str = "en"
+    default_digest_time: time = time(8, 30)
+    cadence_file: Path = PROJECT_DIR / "config" / "cadence.toml"
+    # The tick that claims due follow-ups and digests; at most a minute apart.
+    tick_seconds: float = Field(default=30.0, gt=0, le=60)
+    log_level: str = "INFO"
+    webhook_url: str = ""
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret_token: str = ""
+
+    @field_validator("admin_user_ids", mode="before")
+    @classmethod
+    def _parse_admin_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = value.replace(";", ",").replace(" ", ",").split(",")
+            try:
+                return frozenset(int(part) for part in parts if part.strip())
+            except ValueError as error:
+                raise ValueError(
+                    f"ADMIN_USER_IDS must be Telegram user ids separated by commas, got {value!r}"
+                ) from error
+        if isinstance(value, int):
+            return frozenset({value})
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"DEFAULT_TIMEZONE {value!r} is not an IANA time zone") from error
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _check_language(cls, value: str) -> str:
+        if value not in LANGUAGES:
+            raise ValueError(f"DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}, got {value!r}")
+        return value
+
+    @property
+    def console_mode(self) -> bool:
+        """True when there is no token, so the bot runs against the local transport."""
+        return not self.telegram_bot_token

@@ -1,0 +1,359 @@
+"""Follow-up reminders: scheduling, claiming due ones, and closing them.
+
+A follow-up moves pending -> claimed -> sent -> done, or to snoozed (a new pending row
+replaces it), superseded (a logged contact restarted the clock) or failed (Telegram
+rejected the push for good). A claim carries a random token and a lease: the process
+that holds the token sends the push and marks the row sent. When that process dies,
+another one claims the row again once the lease has run out, so a due follow-up is
+never skipped. Every status change is a conditional UPDATE, so two processes never both
+claim, send or close the same row.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from crm_core.model import Level, Role, Stage, Tier
+from crm_core.reminder import ReminderView, SnoozeLength, snoozed_due_at
+from storage.models import Customer, FollowUp, User
+
+OPEN_STATUSES = ("pending", "claimed", "sent")
+# A claimed follow-up whose push keeps failing with network errors is given up after
+# this many claims and marked failed.
+MAX_ATTEMPTS = 5
+
+
+class PressOutcome(StrEnum):
+    """Result of pressing a reminder button."""
+
+    DONE = "done"
+    SNOOZED = "snoozed"
+    ALREADY_CLOSED = "already_closed"
+    NOT_FOUND = "not_found"
+    FORBIDDEN = "forbidden"
+
+
+@dataclass(frozen=True)
+class PressResult:
+    outcome: PressOutcome
+    customer_name: str | None = None
+    # Due time of the new follow-up after a snooze.
+    new_due_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ReminderDelivery:
+    """A claimed follow-up with its recipient and the data to render the push."""
+
+    view: ReminderView
+    rep_id: int
+    chat_id: int
+    language: str
+    timezone: str
+    claim_token: str
+
+
+async def schedule_followup(
+    session: AsyncSession,
+    *,
+    customer_id: int,
+    rep_id: int,
+    due_at: datetime,
+    note: str | None,
+    now: datetime,
+) -> FollowUp:
+    """Supersede the customer's open follow-ups and insert a pending one due at ``due_at``."""
+    await session.execute(
+        update(FollowUp)
+        .where(FollowUp.customer_id == customer_id, FollowUp.status.in_(OPEN_STATUSES))
+        .values(status="superseded", closed_at=now)
+    )
+    followup = FollowUp(
+        customer_id=customer_id,
+        rep_id=rep_id,
+        due_at=due_at,
+        status="pending",
+        note=note,
+        attempts=0,
+        created_at=now,
+    )
+    session.add(followup)
+    await session.flush()
+    return followup
+
+
+def _claimable(table: Any, now: datetime, lease: timedelta) -> Any:
+    """Return the condition for a row that may be claimed now: due, or with an expired lease."""
+    return or_(
+        and_(table.status == "pending", table.due_at <= now),
+        and_(table.status == "claimed", table.claimed_at <= now - lease),
+    )
+
+
+async def claim_due_followups(
+    session: AsyncSession, now: datetime, limit: int, lease: timedelta
+) -> list[FollowUp]:
+    """Claim up to ``limit`` due follow-ups for this process and return them.
+
+    Candidates are pending rows with ``due_at <= now`` and claimed rows whose lease ran
+    out, oldest due first. Rows of inactive users (who blocked the bot) stay pending until
+    the user writes again.
+
+    One UPDATE with a subquery does the claim. On PostgreSQL the subquery locks its rows
+    with ``FOR UPDATE SKIP LOCKED``, so concurrent claimers take disjoint rows instead of
+    waiting. On SQLite the UPDATE takes the database write lock before it reads. In both
+    cases the outer WHERE checks the status again, and the rows are read back by a
+    fresh token, so a row is never claimed by two processes.
+    """
+    token = uuid.uuid4().hex
+    candidate = aliased(FollowUp)
+    candidate_ids = (
+        select(candidate.id)
+        .join(User, User.id == candidate.rep_id)
+        .where(_claimable(candidate, now, lease), User.active.is_(True))
+        .order_by(candidate.due_at, candidate.id)
+        .limit(limit)
+        .with_for_update(of=candidate, skip_locked=True)
+    )
+    await session.execute(
+        update(FollowUp)
+        .where(FollowUp.id.in_(candidate_ids), _claimable(FollowUp, now, lease))
+        .values(
+            status="claimed",
+            claim_token=token,
+            claimed_at=now,
+            attempts=FollowUp.attempts + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    claimed = await session.scalars(
+        select(FollowUp)
+        .where(FollowUp.claim_token == token, FollowUp.status == "claimed")
+        .order_by(FollowUp.due_at, FollowUp.id)
+        .execution_options(populate_existing=True)
+    )
+    return list(claimed)
+
+
+async def reminder_deliveries(
+    session: AsyncSession, followups: list[FollowUp]
+) -> list[ReminderDelivery]:
+    """Load the customer and the rep of each claimed follow-up, in the order given."""
+    if not followups:
+        return []
+    ids = [followup.id for followup in followups]
+    rows = await session.execute(
+        select(FollowUp, Customer, User)
+        .join(Customer, Customer.id == FollowUp.customer_id)
+        .join(User, User.id == FollowUp.rep_id)
+        .where(FollowUp.id.in_(ids))
+    )
+    by_id = {followup.id: (followup, customer, user) for followup, customer, user in rows}
+    deliveries = []
+    for followup_id in ids:
+        followup, customer, user = by_id[followup_id]
+        deliveries.append(
+            ReminderDelivery(
+                view=reminder_view(followup, customer),
+                rep_id=user.id,
+                chat_id=user.chat_id,
+                language=user.language,
+                timezone=user.timezone,
+                claim_token=followup.claim_token or "",
+            )
+        )
+    return deliveries
+
+
+def reminder_view(followup: FollowUp, customer: Customer) -> ReminderView:
+    return ReminderView(
+        followup_id=followup.id,
+        customer_name=customer.name,
+        stage=Stage(customer.stage),
+        level=Level(customer.level),
+        tier=Tier(customer.tier),
+        due_at=followup.due_at,
+        note=followup.note,
+        value_warning=bool(customer.value_warning),
+        stage_reason=tuple(tuple(part) for part in customer.stage_reason or ()),
+    )
+
+
+async def mark_sent(
+    session: AsyncSession, followup_id: int, claim_token: str, now: datetime
+) -> bool:
+    """Mark a claimed follow-up sent; False when this process no longer holds the claim."""
+    result = await session.execute(
+        update(FollowUp)
+        .where(
+            FollowUp.id == followup_id,
+            FollowUp.claim_token == claim_token,
+            FollowUp.status == "claimed",
+        )
+        .values(status="sent", sent_at=now)
+    )
+    return result.rowcount == 1
+
+
+async def release_claim(
+    session: AsyncSession, followup_id: int, claim_token: str, now: datetime
+) -> str:
+    """Return a claimed follow-up whose push failed for a passing reason to the queue.
+
+    The row goes back to pending and the next tick retries it. After ``MAX_ATTEMPTS``
+    claims it is marked failed instead. Returns the new status, or "" when this process
+    no longer holds the claim.
+    """
+    followup = await session.get(FollowUp, followup_id, populate_existing=True)
+    if followup is None or followup.claim_token != claim_token or followup.status != "claimed":
+        return ""
+    if followup.attempts >= MAX_ATTEMPTS:
+        return "failed" if await mark_failed(session, followup_id, claim_token, now) else ""
+    result = await session.execute(
+        update(FollowUp)
+        .where(
+            FollowUp.id == followup_id,
+            FollowUp.claim_token == claim_token,
+            FollowUp.status == "claimed",
+        )
+        .values(status="pending", claim_token=None, claimed_at=None)
+    )
+    return "pending" if result.rowcount == 1 else ""
+
+
+async def mark_failed(
+    session: AsyncSession, followup_id: int, claim_token: str, now: datetime
+) -> bool:
+    """Close a claimed follow-up whose push Telegram rejected for good."""
+    result = await session.execute(
+        update(FollowUp)
+        .where(
+            FollowUp.id == followup_id,
+            FollowUp.claim_token == claim_token,
+            FollowUp.status == "claimed",
+        )
+        .values(status="failed", closed_at=now)
+    )
+    return result.rowcount == 1
+
+
+async def may_press(session: AsyncSession, presser_id: int, rep_id: int) -> bool:
+    """Return whether ``presser_id`` may close a reminder of ``rep_id``.
+
+    The owner rep may, and so may a manager of the rep's team and an admin.
+    """
+    if presser_id == rep_id:
+        return True
+    presser = await session.get(User, presser_id)
+    if presser is None:
+        return False
+    if presser.role == Role.ADMIN:
+        return True
+    if presser.role != Role.MANAGER or presser.team_id is None:
+        return False
+    rep = await session.get(User, rep_id)
+    return rep is not None and rep.team_id == presser.team_id
+
+
+async def mark_done(
+    session: AsyncSession, followup_id: int, presser_id: int, now: datetime
+) -> PressResult:
+    """Close an open follow-up as done, after the access check."""
+    found = await _pressable(session, followup_id, presser_id)
+    if isinstance(found, PressResult):
+        return found
+    customer = found[1]
+    if not await _close(session, followup_id, "done", now):
+        return PressResult(PressOutcome.ALREADY_CLOSED, customer.name)
+    return PressResult(PressOutcome.DONE, customer.name)
+
+
+async def snooze(
+    session: AsyncSession,
+    followup_id: int,
+    presser_id: int,
+    length: SnoozeLength,
+    zone_name: str,
+    now: datetime,
+) -> PressResult:
+    """Close an open follow-up as snoozed and schedule a new pending one.
+
+    The new one is due ``length`` local days from today at the wall-clock time of the old
+    one, in the rep's zone ``zone_name`` (see ``crm_core.reminder.snoozed_due_at``). It
+    keeps the note and becomes the customer's next follow-up time.
+    """
+    found = await _pressable(session, followup_id, presser_id)
+    if isinstance(found, PressResult):
+        return found
+    followup, customer = found
+    if not await _close(session, followup_id, "snoozed", now):
+        return PressResult(PressOutcome.ALREADY_CLOSED, customer.name)
+
+    due_at = snoozed_due_at(followup.due_at, now, length, ZoneInfo(zone_name))
+    await schedule_followup(
+        session,
+        customer_id=followup.customer_id,
+        rep_id=followup.rep_id,
+        due_at=due_at,
+        note=followup.note,
+        now=now,
+    )
+    await session.execute(
+        update(Customer).where(Customer.id == customer.id).values(next_followup_at=due_at)
+    )
+    return PressResult(PressOutcome.SNOOZED, customer.name, due_at)
+
+
+async def _pressable(
+    session: AsyncSession, followup_id: int, presser_id: int
+) -> tuple[FollowUp, Customer] | PressResult:
+    """Return the open follow-up and its customer, or the result that rejects the press."""
+    row = (
+        await session.execute(
+            select(FollowUp, Customer)
+            .join(Customer, Customer.id == FollowUp.customer_id)
+            .where(FollowUp.id == followup_id)
+            .execution_options(populate_existing=True)
+        )
+    ).first()
+    if row is None:
+        return PressResult(PressOutcome.NOT_FOUND)
+    followup, customer = row
+    if not await may_press(session, presser_id, followup.rep_id):
+        return PressResult(PressOutcome.FORBIDDEN, customer.name)
+    if followup.status not in OPEN_STATUSES:
+        return PressResult(PressOutcome.ALREADY_CLOSED, customer.name)
+    return followup, customer
+
+
+async def _close(session: AsyncSession, followup_id: int, status: str, now: datetime) -> bool:
+    """Close an open follow-up; False when another press or process closed it first."""
+    result = await session.execute(
+        update(FollowUp)
+        .where(FollowUp.id == followup_id, FollowUp.status.in_(OPEN_STATUSES))
+        .values(status=status, closed_at=now)
+    )
+    return result.rowcount == 1
+
+
+async def load_reminder(session: AsyncSession, followup_id: int) -> ReminderView | None:
+    """Load the view of one follow-up, to render it again after a button press."""
+    row = (
+        await session.execute(
+            select(FollowUp, Customer)
+            .join(Customer, Customer.id == FollowUp.customer_id)
+            .where(FollowUp.id == followup_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    return reminder_view(*row)

@@ -1,0 +1,84 @@
+"""Shared fixtures: a real SQLite file, a real PostgreSQL database, and the bot harness."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from tests.helpers.harness import Harness, MovableClock, harness_settings, sqlite_url
+
+# Server the PostgreSQL tests use; each test session creates and drops its own database.
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
+# Monday 2026-03-02 10:00 UTC: a fixed start so dates in tests are worked out by hand.
+START = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+
+
+async def _admin_execute(statement: str) -> None:
+    engine = create_async_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> Iterator[str]:
+    """URL of a fresh PostgreSQL database for this test session, dropped at the end."""
+    name = f"crm_test_{uuid.uuid4().hex[:12]}"
+    try:
+        asyncio.run(_admin_execute(f'CREATE DATABASE "{name}"'))
+    except (OSError, Exception) as error:  # noqa: BLE001 - any failure to connect means "no server"
+        pytest.skip(f"no PostgreSQL server at {POSTGRES_ADMIN_URL} ({type(error).__name__}: {error})")
+    yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    asyncio.run(_admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def pg_url(pg_server_url: str) -> Iterator[str]:
+    """A PostgreSQL database with an empty schema for one test."""
+    asyncio.run(_admin_execute_on(pg_server_url, "DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    yield pg_server_url
+
+
+async def _admin_execute_on(url: str, statements: str) -> None:
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            for statement in statements.split(";"):
+                await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock(START)
+
+
+@pytest.fixture
+async def harness(tmp_path, clock) -> AsyncIterator[Harness]:
+    """The bot on a fresh SQLite file, with the local transport and a movable clock."""
+    bot = Harness(harness_settings(sqlite_url(tmp_path / "crm.sqlite3")), clock)
+    await bot.start()
+    yield bot
+    await bot.stop()
+
+
+@pytest.fixture
+async def harness_pg(pg_url, clock) -> AsyncIterator[Harness]:
+    """The bot on a fresh PostgreSQL database."""
+    bot = Harness(harness_settings(pg_url), clock)
+    await bot.start()
+    yield bot
+    await bot.stop()
