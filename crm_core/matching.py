@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -9,13 +10,17 @@ from rapidfuzz import fuzz, process
 
 from crm_core.parsing import normalize_name
 
-# WRatio score (0-100) from which a name counts as a near match. "acm ltd" scores 93 against
-# "Acme Ltd", "akme" 68 and "globx" 91 against "Globex".
+# Score (0-100) from which a name counts as a near match. "acm ltd" scores 93 against
+# "Acme Ltd", "acme" 90 against "Acme Corporation", "globx" 91 against "Globex" and
+# "akme" 75 against "Acme".
 DEFAULT_THRESHOLD = 80.0
 DEFAULT_LIMIT = 5
-# Below this many characters WRatio's partial matching makes "co" match every "... Co",
-# so short queries are scored by plain edit-distance ratio instead.
-MIN_PARTIAL_LENGTH = 4
+# Weight of a partial match ("acme" inside "acme ltd"), so that it ranks below a full one.
+PARTIAL_WEIGHT = 0.9
+# Below this display width partial matching would make "co" match every "... Co", so short
+# queries are scored by full-string ratios only. A wide (CJK) character counts 2, so "阿里"
+# still finds "阿里巴巴".
+MIN_PARTIAL_WIDTH = 4
 
 
 @dataclass(frozen=True)
@@ -32,8 +37,9 @@ class MatchResult:
     """Outcome of matching one typed name.
 
     ``exact`` is set when exactly one customer has the same normalised name. Otherwise
-    ``near`` lists the best candidates, best first; several customers with the same
-    normalised name (an admin sees every team) all appear there with score 100.
+    ``near`` lists the best candidates, best first. Several customers with the same
+    normalised name, possible for an admin who can read every team, all appear there with
+    score 100.
     """
 
     exact: NameMatch | None
@@ -73,7 +79,7 @@ def match_customer(
     if exact:
         return MatchResult(exact=None, near=tuple(sorted(exact, key=_order)[:limit]))
 
-    scorer = fuzz.WRatio if len(key) >= MIN_PARTIAL_LENGTH else fuzz.ratio
+    scorer = _score_with_partial if _display_width(key) >= MIN_PARTIAL_WIDTH else _score_whole
     scored = process.extract(
         key,
         {index: normalize_name(name) for index, (_, name) in enumerate(candidates)},
@@ -90,3 +96,22 @@ def match_customer(
 
 def _order(match: NameMatch) -> tuple[float, str, int]:
     return (-match.score, normalize_name(match.name), match.customer_id)
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _score_whole(typed: str, name: str, **kwargs: object) -> float:
+    """Score the whole strings, in any word order ("ltd acme" = "acme ltd")."""
+    return max(fuzz.ratio(typed, name), fuzz.token_sort_ratio(typed, name))
+
+
+def _score_with_partial(typed: str, name: str, **kwargs: object) -> float:
+    """Score as ``_score_whole``, or as the best-matching part of the longer string.
+
+    WRatio is not used, because its token-set part scores "overdue co" 86 against "big co"
+    for the shared word "co" alone.
+    """
+    partial = PARTIAL_WEIGHT * fuzz.partial_ratio(typed, name)
+    return max(_score_whole(typed, name), partial)

@@ -25,7 +25,7 @@ from crm_core.model import ContactKind
 DEFAULT_FOLLOWUP_TIME = time(9, 0)
 # Contact.amount is Numeric(14, 2): 12 digits before the decimal point.
 MAX_AMOUNT = Decimal("999999999999.99")
-# Longest trailing field in words: "day after tomorrow", "in 3 days".
+# Maximum number of words in one trailing field, as in "day after tomorrow".
 MAX_FIELD_WORDS = 3
 
 # Words that name each kind of contact, in English and Chinese. Words common inside company
@@ -202,7 +202,7 @@ def parse_log_line(
 ) -> ParsedLog:
     """Parse the one-line form of a contact.
 
-    The customer name is every word before the first kind word; the first word always
+    The customer name is every word before the first kind word. The first word always
     belongs to the name, so "Call Center call ..." names "Call Center". When a name in
     ``known_names`` (compared by ``normalize_name``) is followed by a kind word, the
     longest such name wins, so "Acme Phone Co call ..." names "Acme Phone Co" if that
@@ -267,12 +267,13 @@ def parse_satisfaction(text: str) -> int:
 def parse_date(text: str, *, now: datetime, timezone: ZoneInfo) -> date:
     """Parse a next-step date and return the local date in ``timezone``.
 
-    Accepted forms: ``today``, ``tomorrow``, ``day after tomorrow``, ``in 3 days`` (also
-    weeks and months), ``next week`` (Monday of next week), ``friday``, ``on friday`` or
-    ``next friday`` (the first Friday after today), ``this friday`` (today if it is
-    Friday), ``2026-12-10``, ``12/10`` (month/day, this year or next, whichever is not
-    past), ``12月10日``, ``明天``, ``后天``, ``3天后``, ``下周`` (Monday of next week),
-    ``下周五`` (Friday of next week), ``周五`` (the first Friday after today), ``本周五``.
+    Accepted English forms are ``today``, ``tomorrow``, ``day after tomorrow``, ``in 3
+    days`` (also weeks and months) and ``next week`` (Monday of next week). ``friday``, ``on
+    friday`` and ``next friday`` mean the first Friday after today, and ``this friday`` is
+    today if today is a Friday. Calendar dates are ``2026-12-10`` and ``12/10``
+    (month/day, this year or next, whichever is not past). Chinese forms are ``12月10日``,
+    ``明天``, ``后天``, ``3天后``, ``下周`` (Monday of next week), ``下周五`` (Friday of next
+    week), ``周五`` (the first Friday after today) and ``本周五`` (Friday of this week).
 
     Raises:
         LogParseError: ``contacts.error.date_invalid`` for text that is not a date or a

@@ -230,3 +230,20 @@ class StageChange(Base):
     to_stage: Mapped[str] = mapped_column(String(16))
     changed_by: Mapped[int | None] = mapped_column(BigInteger)
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ConversationState(Base):
+    """The step and collected values of a multi-step conversation, kept in the database.
+
+    Every bot process reads the step from here on each update, so the next message of a
+    conversation may reach any process, and a restart loses nothing.
+    """
+
+    __tablename__ = "conversation_states"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    state: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
