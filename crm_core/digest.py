@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,7 +27,7 @@ CadenceWindow = Callable[[Stage, Tier, Level], "timedelta | None"]
 
 @dataclass(frozen=True)
 class RepActivity:
-    """One team member's figures: contacts logged on the reported day and open overdue follow-ups."""
+    """Figures of one team member: contacts logged on the reported day, open overdue follow-ups."""
 
     rep_id: int
     rep_name: str
@@ -85,8 +85,8 @@ def local_day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
 
     Across a DST change the day lasts 23 or 25 hours.
     """
-    start = datetime.combine(day, time(0), tzinfo=zone).astimezone(timezone.utc)
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(timezone.utc)
+    start = datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
     return start, end
 
 

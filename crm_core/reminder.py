@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -78,7 +78,9 @@ def render_reminder(view: ReminderView, language: str, zone: ZoneInfo, now: date
     reason_parts = [tuple(part) for part in view.stage_reason]
     if reason_parts:
         reason = Markup(render_reason(reason_parts, language))
-        lines.append(translate(language, "reminders.stage_with_reason", stage=stage, reason=reason))
+        lines.append(
+            translate(language, "reminders.stage_with_reason", stage=stage, reason=reason)
+        )
     else:
         lines.append(translate(language, "reminders.stage", stage=stage))
 
@@ -91,7 +93,9 @@ def render_reminder(view: ReminderView, language: str, zone: ZoneInfo, now: date
     return "\n".join(lines)
 
 
-def snoozed_due_at(due_at: datetime, now: datetime, length: SnoozeLength, zone: ZoneInfo) -> datetime:
+def snoozed_due_at(
+    due_at: datetime, now: datetime, length: SnoozeLength, zone: ZoneInfo
+) -> datetime:
     """Return the new due time of a snoozed reminder, as aware UTC.
 
     The new reminder falls ``length.days`` local days after today in ``zone``, at the local
@@ -107,6 +111,6 @@ def snoozed_due_at(due_at: datetime, now: datetime, length: SnoozeLength, zone: 
 
 def _local_to_utc(day: date, wall_time: time, zone: ZoneInfo) -> datetime:
     local = datetime.combine(day, wall_time, tzinfo=zone)
-    # A wall time inside a spring-forward gap does not exist; zoneinfo reads it with the
-    # offset before the gap, which lands one hour later in real time.
-    return local.astimezone(timezone.utc)
+    # A wall time inside a spring-forward gap does not exist. zoneinfo reads it with the
+    # offset from before the gap, so it lands one hour later on the wall clock.
+    return local.astimezone(UTC)

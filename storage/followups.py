@@ -2,11 +2,13 @@
 
 A follow-up moves pending -> claimed -> sent -> done, or to snoozed (a new pending row
 replaces it), superseded (a logged contact restarted the clock) or failed (Telegram
-rejected the push for good). A claim carries a random token and a lease: the process
-that holds the token sends the push and marks the row sent. When that process dies,
-another one claims the row again once the lease has run out, so a due follow-up is
-never skipped. Every status change is a conditional UPDATE, so two processes never both
-claim, send or close the same row.
+rejected the push for good).
+
+A claim carries a random token and a lease. The process with the token sends the push
+and marks the row sent. When that process dies, another one claims the row again once
+the lease has run out, so a due follow-up is not skipped. Every status change is a
+conditional UPDATE, so two processes never both claim or close the same row. A push
+that takes longer than the lease can go out twice, once from each claimer.
 """
 
 from __future__ import annotations
@@ -191,7 +193,7 @@ def reminder_view(followup: FollowUp, customer: Customer) -> ReminderView:
 async def mark_sent(
     session: AsyncSession, followup_id: int, claim_token: str, now: datetime
 ) -> bool:
-    """Mark a claimed follow-up sent; False when this process no longer holds the claim."""
+    """Mark a claimed follow-up sent; False when this process no longer owns the claim."""
     result = await session.execute(
         update(FollowUp)
         .where(
@@ -211,7 +213,7 @@ async def release_claim(
 
     The row goes back to pending and the next tick retries it. After ``MAX_ATTEMPTS``
     claims it is marked failed instead. Returns the new status, or "" when this process
-    no longer holds the claim.
+    no longer owns the claim.
     """
     followup = await session.get(FollowUp, followup_id, populate_existing=True)
     if followup is None or followup.claim_token != claim_token or followup.status != "claimed":
@@ -282,13 +284,12 @@ async def snooze(
     followup_id: int,
     presser_id: int,
     length: SnoozeLength,
-    zone_name: str,
     now: datetime,
 ) -> PressResult:
     """Close an open follow-up as snoozed and schedule a new pending one.
 
     The new one is due ``length`` local days from today at the wall-clock time of the old
-    one, in the rep's zone ``zone_name`` (see ``crm_core.reminder.snoozed_due_at``). It
+    one, in the zone of the rep who owns it (see ``crm_core.reminder.snoozed_due_at``). It
     keeps the note and becomes the customer's next follow-up time.
     """
     found = await _pressable(session, followup_id, presser_id)
@@ -298,7 +299,8 @@ async def snooze(
     if not await _close(session, followup_id, "snoozed", now):
         return PressResult(PressOutcome.ALREADY_CLOSED, customer.name)
 
-    due_at = snoozed_due_at(followup.due_at, now, length, ZoneInfo(zone_name))
+    rep = await session.get(User, followup.rep_id)
+    due_at = snoozed_due_at(followup.due_at, now, length, ZoneInfo(rep.timezone))
     await schedule_followup(
         session,
         customer_id=followup.customer_id,

@@ -38,15 +38,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "<b>超过跟进周期未联系的高价值客户</b>",
     },
     "digest.neglected.line": {
-        "en": "• {customer} ({owner}), {tier}, revenue {revenue}: last contact {days} days ago,"
-        " cadence {window} days",
-        "zh": "• {customer}（{owner}），{tier}，收入 {revenue}：上次联系在 {days} 天前，"
+        "en": "• {customer} ({owner}), tier {tier}, revenue {revenue}: "
+        "last contact {days} days ago, cadence {window} days",
+        "zh": "• {customer}（{owner}），{tier} 级，收入 {revenue}：上次联系在 {days} 天前，"
         "跟进周期 {window} 天",
     },
     "digest.neglected.line_never": {
-        "en": "• {customer} ({owner}), {tier}, revenue {revenue}: never contacted,"
+        "en": "• {customer} ({owner}), tier {tier}, revenue {revenue}: never contacted,"
         " cadence {window} days",
-        "zh": "• {customer}（{owner}），{tier}，收入 {revenue}：从未联系，跟进周期 {window} 天",
+        "zh": "• {customer}（{owner}），{tier} 级，收入 {revenue}：从未联系，跟进周期 {window} 天",
     },
     "digest.none": {
         "en": "None.",

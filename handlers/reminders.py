@@ -1,0 +1,120 @@
+"""Done / Snooze 1 day / Snooze 1 week buttons under a follow-up reminder."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes
+
+from crm_core.i18n import translate
+from crm_core.reminder import SnoozeLength, format_local
+from crm_core.text import MESSAGE_LIMIT, utf16_len
+from handlers.common import CurrentUser, get_services, with_user
+from storage.followups import PressOutcome, PressResult, mark_done, snooze
+
+logger = logging.getLogger(__name__)
+
+DONE = "done"
+# Callback data: "fu:<action>:<follow-up id>", at most 20 bytes.
+CALLBACK_PATTERN = re.compile(r"^fu:(done|day|week):(\d{1,12})$")
+
+_ANSWERS = {
+    PressOutcome.ALREADY_CLOSED: "reminders.answer.closed",
+    PressOutcome.NOT_FOUND: "reminders.answer.not_found",
+    PressOutcome.FORBIDDEN: "reminders.answer.forbidden",
+}
+
+
+def callback_data(action: str, followup_id: int) -> str:
+    return f"fu:{action}:{followup_id}"
+
+
+def reminder_keyboard(followup_id: int, language: str) -> InlineKeyboardMarkup:
+    """Return the buttons of a reminder: Done on the first row, the two snoozes below."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    translate(language, "reminders.button.done"),
+                    callback_data=callback_data(DONE, followup_id),
+                )
+            ],
+            [
+                InlineKeyboardButton(
+                    translate(language, "reminders.button.snooze_day"),
+                    callback_data=callback_data(SnoozeLength.DAY, followup_id),
+                ),
+                InlineKeyboardButton(
+                    translate(language, "reminders.button.snooze_week"),
+                    callback_data=callback_data(SnoozeLength.WEEK, followup_id),
+                ),
+            ],
+        ]
+    )
+
+
+@with_user()
+async def press_reminder_button(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, user: CurrentUser
+) -> None:
+    """Close or snooze the follow-up, then show the result under the reminder text.
+
+    A second press, a stale button or a press by someone else only gets a short answer.
+    """
+    query = update.callback_query
+    match = CALLBACK_PATTERN.match(query.data or "")
+    if match is None:
+        await query.answer()
+        return
+    action, followup_id = match.group(1), int(match.group(2))
+
+    services = get_services(context)
+    now = services.clock()
+    async with services.sessions() as session, session.begin():
+        if action == DONE:
+            result = await mark_done(session, followup_id, user.id, now)
+        else:
+            result = await snooze(session, followup_id, user.id, SnoozeLength(action), now)
+
+    if result.outcome in _ANSWERS:
+        await query.answer(user.t(_ANSWERS[result.outcome]))
+        return
+
+    logger.info("follow-up %s %s by user %s", followup_id, result.outcome, user.id)
+    answer, line = _result_texts(result, user)
+    await query.answer(answer)
+    if isinstance(query.message, Message):
+        await _show_result(query.message, line)
+
+
+def _result_texts(result: PressResult, user: CurrentUser) -> tuple[str, str]:
+    """Return the short callback answer and the line added under the reminder."""
+    if result.outcome is PressOutcome.DONE:
+        return (
+            user.t("reminders.answer.done"),
+            user.t("reminders.result.done", customer=result.customer_name or ""),
+        )
+    due = format_local(result.new_due_at, user.timezone)
+    return user.t("reminders.answer.snoozed", due=due), user.t("reminders.result.snoozed", due=due)
+
+
+async def _show_result(message: Message, line: str) -> None:
+    """Replace the buttons by the result line; keep the reminder text when it still fits."""
+    text = f"{message.text_html}\n\n{line}" if message.text else line
+    if utf16_len(text) > MESSAGE_LIMIT:
+        text = line
+    try:
+        await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=None)
+    except BadRequest as error:
+        # The message may have been deleted by the user, or already shows this text.
+        logger.warning("cannot edit reminder message %s: %s", message.message_id, error)
+
+
+def register(application: Application) -> None:
+    application.add_handler(
+        CallbackQueryHandler(press_reminder_button, pattern=CALLBACK_PATTERN.pattern)
+    )
