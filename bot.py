@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -21,7 +22,7 @@ from telegram.request import BaseRequest
 from crm_core.cadence import CadenceTable
 from handlers import access, customer, digest, errors, fallback, jobs, log_contact, reminders
 from handlers.common import Clock, Services, utc_now
-from handlers.delivery import Delivery
+from handlers.delivery import RateLimiter
 from settings import Settings
 from storage.db import create_engine, create_sessionmaker, migrate
 
@@ -51,7 +52,7 @@ def build_application(
         sessions=create_sessionmaker(engine),
         clock=clock or utc_now,
         cadence=CadenceTable.load(settings.cadence_file),
-        limiter=Delivery(),
+        limiter=RateLimiter(),
     )
 
     # Within one group the first matching handler wins, so the catch-all for unknown
@@ -135,6 +136,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    # Opt in to timedelta values for durations such as RetryAfter.retry_after; they become
+    # the default in the next major python-telegram-bot release.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     settings = Settings()
     configure_logging(settings.log_level)
 

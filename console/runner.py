@@ -19,9 +19,9 @@ from telegram.ext import Application
 from console.transport import LocalTransport, SentMessage
 from console.updates import TgUser, callback_update, last_message_with_buttons, message_update
 from crm_core.i18n import translate
-from crm_core.model import Role
 from settings import Settings
-from storage.models import Team, User
+from storage import users
+from storage.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -93,25 +93,16 @@ async def ensure_demo_user(application: Application, user: TgUser, settings: Set
     async with services.sessions() as session, session.begin():
         if await session.get(User, user.id) is not None:
             return
-        now = services.clock()
-        team = Team(name="Demo team", created_at=now)
-        session.add(team)
-        await session.flush()
-        session.add(
-            User(
-                id=user.id,
-                chat_id=user.id,
-                full_name=user.first_name,
-                username=user.username,
-                role=Role.MANAGER.value,
-                team_id=team.id,
-                timezone=settings.default_timezone,
-                language=settings.default_language,
-                digest_time=settings.default_digest_time,
-                active=True,
-                created_at=now,
-            )
+        profile = users.Profile(
+            user_id=user.id,
+            chat_id=user.id,
+            full_name=user.first_name,
+            username=user.username,
+            language=settings.default_language,
+            timezone=settings.default_timezone,
+            digest_time=settings.default_digest_time,
         )
+        await users.create_demo_manager(session, profile, services.clock())
     logger.info("created demo user %s as manager of the demo team", user.id)
 
 

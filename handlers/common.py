@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
@@ -104,7 +104,7 @@ def with_user(*roles: Role) -> Callable[[UserHandler], Callable[..., Awaitable[A
                 row = await session.get(User, telegram_user.id)
                 if row is not None and (not row.active or row.chat_id != chat.id):
                     await session.execute(
-                        update(User)
+                        sql_update(User)
                         .where(User.id == row.id)
                         .values(active=True, chat_id=chat.id)
                     )

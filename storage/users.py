@@ -47,6 +47,17 @@ async def create_admin(session: AsyncSession, profile: Profile, now: datetime) -
     return user
 
 
+async def create_demo_manager(session: AsyncSession, profile: Profile, now: datetime) -> User:
+    """Create the console's demo rep, who is also the manager of a new demo team."""
+    team = Team(name="Demo team", created_at=now)
+    session.add(team)
+    await session.flush()
+    user = _new_user(profile, Role.MANAGER, team.id, now)
+    session.add(user)
+    await session.flush()
+    return user
+
+
 def _new_user(profile: Profile, role: Role, team_id: int | None, now: datetime) -> User:
     return User(
         id=profile.user_id,

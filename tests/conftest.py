@@ -13,7 +13,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.helpers.harness import Harness, MovableClock, harness_settings, sqlite_url
+
+# RetryAfter.retry_after as a timedelta, as the bot sets it in bot.main.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 # Server the PostgreSQL tests use; each test session creates and drops its own database.
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -62,13 +64,18 @@ async def _admin_execute_on(url: str, statements: str) -> None:
 
 
 @pytest.fixture
-def clock() -> MovableClock:
+def clock():
+    from tests.helpers.harness import MovableClock
+
     return MovableClock(START)
 
 
 @pytest.fixture
-async def harness(tmp_path, clock) -> AsyncIterator[Harness]:
+async def harness(tmp_path, clock) -> AsyncIterator:
     """The bot on a fresh SQLite file, with the local transport and a movable clock."""
+    # Imported here so that tests of the pure layers run even while the bot cannot start.
+    from tests.helpers.harness import Harness, harness_settings, sqlite_url
+
     bot = Harness(harness_settings(sqlite_url(tmp_path / "crm.sqlite3")), clock)
     await bot.start()
     yield bot
@@ -76,8 +83,10 @@ async def harness(tmp_path, clock) -> AsyncIterator[Harness]:
 
 
 @pytest.fixture
-async def harness_pg(pg_url, clock) -> AsyncIterator[Harness]:
+async def harness_pg(pg_url, clock) -> AsyncIterator:
     """The bot on a fresh PostgreSQL database."""
+    from tests.helpers.harness import Harness, harness_settings
+
     bot = Harness(harness_settings(pg_url), clock)
     await bot.start()
     yield bot

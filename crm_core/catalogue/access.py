@@ -122,6 +122,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Sorry, something went wrong on our side. Please try again in a minute.",
         "zh": "抱歉，系统出现问题。请稍后再试。",
     },
+    "error.nothing_to_cancel": {
+        "en": "There is nothing to cancel.",
+        "zh": "当前没有可取消的操作。",
+    },
+    "error.stale_button": {
+        "en": "This button has expired. Start again with the command.",
+        "zh": "此按钮已失效。请重新发送命令。",
+    },
     "error.unknown_command": {
         "en": "I don't know that command. Send /help for the list.",
         "zh": "没有这个命令。发送 /help 查看命令列表。",
