@@ -12,7 +12,7 @@ Definitions used throughout:
 - Revenue is the net sum of purchase amounts, refunds included. A customer with purchases
   but revenue of zero or less counts as having no effective purchase.
 - The usual gap is the median number of days between purchase occasions. A customer with
-  one occasion has no usual gap, and ``single_purchase_gap_days`` stands in for it.
+  one occasion has no usual gap, so ``single_purchase_gap_days`` is used instead.
 - Value V = Q / P, with Q the mean satisfaction recorded on any contact in a window and P
   the mean amount of the non-refund purchases in that window relative to the customer's
   mean purchase amount over the whole history. V is on the satisfaction scale: 4.0 means
@@ -22,7 +22,7 @@ Definitions used throughout:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -46,6 +46,7 @@ from crm_core.risk import (
 ReasonPart = tuple[str, dict[str, Any]]
 
 _MEETING_KINDS: tuple[str, ...] = (ContactKind.MEETING, ContactKind.VISIT)
+_DAY_NS = 86_400 * 10**9
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,7 @@ def analyze_one(
         settings: Thresholds of the model.
 
     Raises:
-        ValueError: If ``events`` holds more than one customer or no key is known.
+        ValueError: If ``events`` contains more than one customer or no key is given.
     """
     as_of_utc = to_naive_utc(as_of)
     normalized = normalize_events(events)
@@ -232,14 +233,13 @@ def _customer_index(
 ) -> pd.Index:
     keys = pd.unique(events["customer"])
     if customers is not None and len(customers):
-        created_at = pd.to_datetime(customers.get("created_at"), errors="coerce")
-        if created_at is None:
-            known = customers["customer"]
-        else:
-            if getattr(created_at.dt, "tz", None) is not None:
+        known = customers["customer"].astype(str)
+        if "created_at" in customers.columns:
+            created_at = pd.to_datetime(customers["created_at"], errors="coerce")
+            if created_at.dt.tz is not None:
                 created_at = created_at.dt.tz_convert("UTC").dt.tz_localize(None)
-            known = customers.loc[created_at.isna() | (created_at <= as_of), "customer"]
-        keys = pd.unique(np.concatenate([keys, known.astype(str).to_numpy()]))
+            known = known[(created_at.isna() | (created_at <= as_of)).to_numpy()]
+        keys = pd.unique(np.concatenate([keys, known.to_numpy()]))
     return pd.Index(np.sort(keys.astype(object)), name="customer", dtype=object)
 
 
@@ -252,7 +252,8 @@ def customer_figures(
     Customers in ``index`` without events get zero counts and missing dates.
     """
     size = len(index)
-    codes = index.get_indexer(events["customer"])
+    keys = pd.Categorical(events["customer"])
+    codes = index.get_indexer(keys.categories)[keys.codes] if len(keys) else np.zeros(0, int)
     if (codes < 0).any():
         raise ValueError("events contain customers that are not in the index")
 
@@ -321,9 +322,11 @@ def customer_figures(
     return figures
 
 
-def _days_to_timestamps(day_numbers: np.ndarray) -> pd.Series:
-    values = np.where(np.isnan(day_numbers), np.iinfo(np.int64).min, day_numbers * 86_400e9)
-    return pd.Series(values.astype(np.int64).view("datetime64[ns]")).to_numpy()
+def _days_to_timestamps(day_numbers: np.ndarray) -> np.ndarray:
+    stamps = np.full(day_numbers.shape, np.iinfo(np.int64).min, dtype=np.int64)
+    known = ~np.isnan(day_numbers)
+    stamps[known] = day_numbers[known].astype(np.int64) * _DAY_NS
+    return _stamps_to_timestamps(stamps)
 
 
 def _stamps_to_timestamps(stamps: np.ndarray) -> np.ndarray:
@@ -363,7 +366,8 @@ def _add_spend_trend(
     earlier_spend = np.bincount(codes[earlier], weights=purchase_amount[earlier], minlength=size)
     first_day = as_of_day - figures["tenure_days"].to_numpy()
     earlier_span = np.clip(
-        (as_of_day - window) - np.maximum(first_day, as_of_day - window - settings.trend_history_days),
+        (as_of_day - window)
+        - np.maximum(first_day, as_of_day - window - settings.trend_history_days),
         0,
         None,
     )
@@ -471,8 +475,10 @@ def _apply_overrides(figures: pd.DataFrame, customers: pd.DataFrame | None) -> N
     figures["stage_override"] = None
     if customers is None or not len(customers):
         return
-    table = customers.drop_duplicates("customer", keep="last").set_index(
-        customers["customer"].astype(str).drop_duplicates(keep="last")
+    table = (
+        customers.assign(customer=customers["customer"].astype(str))
+        .drop_duplicates("customer", keep="last")
+        .set_index("customer")
     )
     for column, enum in (("level_override", Level), ("stage_override", Stage)):
         if column not in table.columns:
@@ -487,7 +493,7 @@ def _add_risk(
 ) -> None:
     features = features_from_normalized(events, as_of, model.settings)
     risk = model.score(features).reindex(figures.index)
-    # An explicit loss after the last purchase is certain churn, whatever the model says.
+    # An explicit loss after the last purchase is certain churn, whatever the model predicts.
     lost = figures["lost_at"].notna() & figures["n_purchases"].gt(0)
     figures["churn_risk"] = risk.where(~lost, 1.0).astype(float)
 
@@ -526,13 +532,15 @@ def classify(figures: pd.DataFrame, settings: AnalysisSettings) -> pd.DataFrame:
         overdue = ratio >= settings.decline_ratio
         spend_falls = trend_counts & (trend <= -settings.spend_drop)
         spend_rises = trend_counts & (trend >= settings.spend_rise)
+    # Below trend_min_purchases a single order swings the spend trend, so it is not shown.
+    frame["spend_trend"] = np.where(trend_counts, trend, np.nan)
     mature = (
         (n >= settings.maturity_min_purchases)
         & (tenure >= settings.maturity_min_tenure_days)
         & ~spend_rises
     )
 
-    # The first rule that matches decides; the cause column names it for the reason.
+    # The first rule that matches decides, and the cause column records it for the reason.
     causes = [
         ("lost", lost),
         ("refunded", ~effective & (n > 0)),
@@ -574,8 +582,7 @@ def classify(figures: pd.DataFrame, settings: AnalysisSettings) -> pd.DataFrame:
         (frame["value_trend"] <= -settings.value_drop)
         & (frame["satisfaction_value_window"] >= settings.high_satisfaction)
     ).to_numpy()
-    frame["reason_parts"] = _reason_parts(frame)
-    frame["reason"] = [render_reason(parts, "en") for parts in frame["reason_parts"]]
+    frame["reason_parts"], frame["reason"] = _reason_parts(frame, settings.recent_days)
     return frame
 
 
@@ -594,153 +601,270 @@ def _add_levels(frame: pd.DataFrame, settings: AnalysisSettings, effective: np.n
             & (meetings >= settings.partner_min_meetings)
         )
     client = (
-        effective & (n >= settings.client_min_purchases) & (dialogue >= settings.client_min_dialogue)
+        effective
+        & (n >= settings.client_min_purchases)
+        & (dialogue >= settings.client_min_dialogue)
     )
     repeat = effective & (n >= settings.customer_min_purchases)
+
     suggested = np.select(
         [partner, client, repeat],
         [str(Level.PARTNER), str(Level.CLIENT), str(Level.CUSTOMER)],
         str(Level.CASUAL_BUYER),
     )
     frame["suggested_level"] = suggested
+
     override = frame["level_override"]
     frame["level_overridden"] = override.notna()
     level = override.where(override.notna(), pd.Series(suggested, index=frame.index))
     frame["level"] = level
+
     rank = {str(item): position for position, item in enumerate(LEVEL_ORDER)}
     frame["level_upgrade"] = pd.Series(suggested, index=frame.index).map(rank) > level.map(rank)
-    frame["level_reason_parts"] = _level_reason_parts(frame, suggested)
-
-
-def _level_reason_parts(frame: pd.DataFrame, suggested: np.ndarray) -> list[list[ReasonPart]]:
-    columns = zip(
-        suggested,
-        frame["n_purchases"].to_numpy(),
-        frame["tenure_days"].to_numpy(),
-        frame["dialogue_recent"].to_numpy(),
-        frame["meetings_year"].to_numpy(),
-        frame["tier"].to_numpy(),
-        strict=True,
+    frame["level_reason_parts"], frame["level_reason"] = _level_reason_parts(
+        frame, suggested, settings.dialogue_days
     )
-    result = []
-    for level, n, tenure, dialogue, meetings, tier in columns:
-        key = f"analysis.level_reason.{level}"
-        params: dict[str, Any] = {"purchases": int(n)}
-        if level == Level.CLIENT:
-            params["contacts"] = int(dialogue)
-        elif level == Level.PARTNER:
-            params.update(days=int(tenure), meetings=int(meetings), tier=Tier(tier))
-        result.append([(key, params)])
+
+
+@dataclass(frozen=True)
+class _PartSpec:
+    """One reason part for the rows in ``mask``: its catalogue key and its parameters.
+
+    A parameter is either an array over all rows or one value for every row.
+    """
+
+    key: str
+    mask: np.ndarray
+    params: dict[str, Any]
+
+
+def _level_reason_parts(
+    frame: pd.DataFrame, suggested: np.ndarray, dialogue_days: int
+) -> tuple[np.ndarray, np.ndarray]:
+    purchases = frame["n_purchases"].to_numpy()
+    tiers = frame["tier"].map(Tier).to_numpy(dtype=object)
+    specs = [
+        _PartSpec(
+            "analysis.level_reason.casual_buyer",
+            suggested == Level.CASUAL_BUYER,
+            {"purchases": purchases},
+        ),
+        _PartSpec(
+            "analysis.level_reason.customer",
+            suggested == Level.CUSTOMER,
+            {"purchases": purchases},
+        ),
+        _PartSpec(
+            "analysis.level_reason.client",
+            suggested == Level.CLIENT,
+            {
+                "purchases": purchases,
+                "contacts": frame["dialogue_recent"].to_numpy(),
+                "days": dialogue_days,
+            },
+        ),
+        _PartSpec(
+            "analysis.level_reason.partner",
+            suggested == Level.PARTNER,
+            {
+                "purchases": purchases,
+                "days": _whole_days(frame["tenure_days"].to_numpy()),
+                "meetings": frame["meetings_year"].to_numpy(),
+                "tier": tiers,
+            },
+        ),
+    ]
+    return _assemble_parts([specs], len(frame), "en")
+
+
+def _reason_parts(frame: pd.DataFrame, window_days: int) -> tuple[np.ndarray, np.ndarray]:
+    """Build each row's reason parts and their English text, in one pass per part kind.
+
+    Parts come in a fixed order: the override, the part that decided the stage, the last
+    purchase, the purchase gap, the spend trend and the value warning.
+    """
+    cause = frame["stage_cause"].to_numpy()
+    recency = _whole_days(frame["recency_days"].to_numpy())
+    usual_gap = frame["usual_gap_days"].to_numpy()
+    trend = frame["spend_trend"].to_numpy()
+    trend_percent = _whole_days(np.abs(np.nan_to_num(trend)) * 100)
+    no_contact = frame["last_contact_at"].isna().to_numpy()
+    override = frame["stage_override"]
+    overridden = override.notna().to_numpy()
+
+    def causes(*names: str) -> np.ndarray:
+        return np.isin(cause, names)
+
+    with_trend = causes("gone", "overdue", "mature", "growing") & ~np.isnan(trend)
+    with_gap = causes("gone", "overdue", "spend_drop", "mature", "growing")
+    override_slot = [
+        _PartSpec(
+            "analysis.reason.override",
+            overridden,
+            {
+                "stage": override.map(Stage, na_action="ignore").to_numpy(dtype=object),
+                "detected": frame["detected_stage"].map(Stage).to_numpy(dtype=object),
+            },
+        )
+    ]
+    decisive_slot = [
+        _PartSpec(
+            "analysis.reason.lost",
+            causes("lost"),
+            {"date": np.datetime_as_string(frame["lost_at"].to_numpy(), unit="D")},
+        ),
+        _PartSpec(
+            "analysis.reason.refunded",
+            causes("refunded"),
+            {
+                "count": frame["purchase_count"].to_numpy(),
+                "revenue": frame["revenue"].to_numpy(),
+            },
+        ),
+        _PartSpec("analysis.reason.no_history", causes("no_purchase") & no_contact, {}),
+        _PartSpec(
+            "analysis.reason.no_purchase",
+            causes("no_purchase") & ~no_contact,
+            {"date": np.datetime_as_string(frame["last_contact_at"].to_numpy(), unit="D")},
+        ),
+        _PartSpec("analysis.reason.single_purchase", causes("single"), {"days": recency}),
+        _PartSpec(
+            "analysis.reason.complaints",
+            causes("complaints"),
+            {"count": frame["complaints_recent"].to_numpy(), "days": window_days},
+        ),
+        _PartSpec(
+            "analysis.reason.low_satisfaction",
+            causes("unhappy"),
+            {"score": frame["satisfaction_recent"].to_numpy(), "days": window_days},
+        ),
+        _PartSpec(
+            "analysis.reason.spend_down",
+            causes("spend_drop"),
+            {"percent": trend_percent, "days": window_days},
+        ),
+        _PartSpec(
+            "analysis.reason.purchases",
+            causes("mature", "growing"),
+            {
+                "count": frame["n_purchases"].to_numpy(),
+                "days": _whole_days(frame["tenure_days"].to_numpy()),
+            },
+        ),
+    ]
+    last_purchase_slot = [
+        _PartSpec(
+            "analysis.reason.last_purchase",
+            causes("gone", "overdue", "complaints", "unhappy", "spend_drop", "mature", "growing"),
+            {"days": recency},
+        )
+    ]
+    gap_slot = [
+        _PartSpec(
+            "analysis.reason.usual_gap",
+            with_gap & ~np.isnan(usual_gap),
+            {"days": _whole_days(usual_gap)},
+        ),
+        _PartSpec(
+            "analysis.reason.assumed_gap",
+            with_gap & np.isnan(usual_gap),
+            {"days": _whole_days(frame["expected_gap_days"].to_numpy())},
+        ),
+    ]
+    trend_slot = [
+        _PartSpec(
+            "analysis.reason.spend_down",
+            with_trend & (trend < 0),
+            {"percent": trend_percent, "days": window_days},
+        ),
+        _PartSpec(
+            "analysis.reason.spend_up",
+            with_trend & (trend >= 0),
+            {"percent": trend_percent, "days": window_days},
+        ),
+    ]
+    value_slot = [
+        _PartSpec(
+            "analysis.reason.value_warning",
+            frame["value_warning"].to_numpy(dtype=bool),
+            {"percent": _whole_days(-np.nan_to_num(frame["value_trend"].to_numpy()) * 100)},
+        )
+    ]
+    slots = [override_slot, decisive_slot, last_purchase_slot, gap_slot, trend_slot, value_slot]
+    return _assemble_parts(slots, len(frame), "en")
+
+
+def _assemble_parts(
+    slots: list[list[_PartSpec]], size: int, language: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the part list of every row and its text joined with "; ", slot by slot.
+
+    Both are object arrays with one entry per row. Within a slot the masks do not overlap,
+    so each row gets at most one part per slot. Each distinct part (key and parameters) is
+    built and rendered once and shared by every row that has it, because rendering row by
+    row dominated ``analyze`` on large books. The parts are therefore read-only. The text
+    equals ``render_reason(parts, language)`` for each row.
+    """
+    columns: list[np.ndarray] = []
+    text = np.full(size, None, dtype=object)
+    for slot in slots:
+        column = np.full(size, None, dtype=object)
+        slot_text = np.full(size, None, dtype=object)
+        for spec in slot:
+            rows = np.flatnonzero(spec.mask)
+            if rows.size == 0:
+                continue
+            codes, parts = _distinct_parts(spec, rows)
+            rendered = np.array([render_reason([part], language) for part in parts], dtype=object)
+            column[rows] = parts[codes]
+            slot_text[rows] = rendered[codes]
+        columns.append(column)
+        text = _join_texts(text, slot_text)
+
+    rows_parts = np.empty(size, dtype=object)
+    for row, row_parts in enumerate(zip(*columns, strict=True)):
+        rows_parts[row] = [part for part in row_parts if part is not None]
+    return rows_parts, np.where(pd.isna(text), "", text)
+
+
+def _distinct_parts(spec: _PartSpec, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return, for the rows, codes into an array of the distinct parts of ``spec``."""
+    names = list(spec.params)
+    if not names:
+        parts = np.empty(1, dtype=object)
+        parts[0] = (spec.key, {})
+        return np.zeros(rows.size, dtype=np.intp), parts
+
+    values = {
+        name: spec.params[name][rows]
+        if isinstance(spec.params[name], np.ndarray)
+        else np.full(rows.size, spec.params[name], dtype=object)
+        for name in names
+    }
+    codes, distinct = pd.MultiIndex.from_arrays(list(values.values()), names=names).factorize()
+    parts = np.empty(len(distinct), dtype=object)
+    for position, combination in enumerate(distinct.tolist()):
+        parts[position] = (spec.key, dict(zip(names, _plain(combination), strict=True)))
+    return codes, parts
+
+
+def _plain(values: tuple[Any, ...]) -> list[Any]:
+    # numpy scalars become Python ints and floats, so the parts read naturally.
+    return [value.item() if isinstance(value, np.generic) else value for value in values]
+
+
+def _join_texts(joined: np.ndarray, addition: np.ndarray) -> np.ndarray:
+    missing = pd.isna(joined)
+    result = np.where(missing, addition, joined)
+    both = ~missing & ~pd.isna(addition)
+    result[both] = joined[both] + "; " + addition[both]
     return result
 
 
-def _reason_parts(frame: pd.DataFrame) -> list[list[ReasonPart]]:
-    # Built per row because each row is a list of parts; the figures themselves are
-    # computed above in vectorised form.
-    rows = zip(
-        frame["stage_cause"].to_numpy(),
-        frame["detected_stage"].to_numpy(),
-        frame["stage_override"].to_numpy(),
-        frame["n_purchases"].to_numpy(),
-        frame["purchase_count"].to_numpy(),
-        frame["revenue"].to_numpy(),
-        frame["recency_days"].to_numpy(),
-        frame["usual_gap_days"].to_numpy(),
-        frame["expected_gap_days"].to_numpy(),
-        frame["tenure_days"].to_numpy(),
-        frame["spend_trend"].to_numpy(),
-        frame["complaints_recent"].to_numpy(),
-        frame["satisfaction_recent"].to_numpy(),
-        frame["lost_at"].to_numpy(),
-        frame["last_contact_at"].to_numpy(),
-        frame["value_warning"].to_numpy(),
-        frame["value_trend"].to_numpy(),
-        strict=True,
-    )
-    result = []
-    for row in rows:
-        result.append(_row_reason(*row))
-    return result
-
-
-def _row_reason(
-    cause: str,
-    detected: str,
-    override: str | None,
-    n: int,
-    purchase_count: int,
-    revenue: float,
-    recency: float,
-    usual_gap: float,
-    expected_gap: float,
-    tenure: float,
-    trend: float,
-    complaints: int,
-    satisfaction: float,
-    lost_at: np.datetime64,
-    last_contact_at: np.datetime64,
-    value_warning: bool,
-    value_trend: float,
-) -> list[ReasonPart]:
-    parts: list[ReasonPart] = []
-    if override is not None:
-        parts.append(
-            ("analysis.reason.override", {"stage": Stage(override), "detected": Stage(detected)})
-        )
-
-    def gap_part() -> ReasonPart:
-        if np.isnan(usual_gap):
-            return ("analysis.reason.assumed_gap", {"days": _whole(expected_gap)})
-        return ("analysis.reason.usual_gap", {"days": _whole(usual_gap)})
-
-    last_purchase = ("analysis.reason.last_purchase", {"days": _whole(recency)})
-    trend_part = (
-        []
-        if np.isnan(trend)
-        else [("analysis.reason.spend_change", {"percent": round(trend * 100), "days": 90})]
-    )
-    if cause == "lost":
-        parts.append(("analysis.reason.lost", {"date": _date_text(lost_at)}))
-    elif cause == "refunded":
-        parts.append(
-            ("analysis.reason.refunded", {"count": int(purchase_count), "revenue": revenue})
-        )
-    elif cause == "no_purchase":
-        if np.isnat(last_contact_at):
-            parts.append(("analysis.reason.no_history", {}))
-        else:
-            parts.append(("analysis.reason.no_purchase", {"date": _date_text(last_contact_at)}))
-    elif cause == "single":
-        parts.append(("analysis.reason.single_purchase", {"days": _whole(recency)}))
-    elif cause in ("gone", "overdue"):
-        parts.extend([last_purchase, gap_part(), *trend_part])
-    elif cause == "complaints":
-        parts.extend([("analysis.reason.complaints", {"count": int(complaints), "days": 90})])
-        parts.append(last_purchase)
-    elif cause == "unhappy":
-        parts.append(
-            ("analysis.reason.low_satisfaction", {"score": float(satisfaction), "days": 90})
-        )
-        parts.append(last_purchase)
-    elif cause == "spend_drop":
-        parts.extend([*trend_part, last_purchase, gap_part()])
-    else:
-        parts.append(
-            ("analysis.reason.purchases", {"count": int(n), "days": _whole(tenure)})
-        )
-        parts.extend([last_purchase, gap_part(), *trend_part])
-
-    if value_warning:
-        parts.append(("analysis.reason.value_warning", {"percent": round(-value_trend * 100)}))
-    return parts
-
-
-def _whole(days: float) -> int:
-    return int(round(float(days)))
-
-
-def _date_text(moment: np.datetime64) -> str:
-    return str(np.datetime_as_string(moment, unit="D"))
+def _whole_days(values: np.ndarray) -> np.ndarray:
+    """Round to whole numbers half away from zero. NaN becomes 0, where no part shows it."""
+    known = np.nan_to_num(values)
+    return (np.sign(known) * np.floor(np.abs(known) + 0.5)).astype(np.int64)
 
 
 def render_reason(parts: Iterable[ReasonPart], language: str) -> str:
@@ -778,31 +902,3 @@ def level_label(level: Level | str, language: str) -> str:
 def tier_label(tier: Tier | str, language: str) -> str:
     """Return the name of a value tier in ``language``."""
     return translate(language, f"analysis.tier.{Tier(tier)}")
-
-
-def reason_keys() -> Sequence[str]:
-    """Return every catalogue key that ``reason_parts`` and ``level_reason_parts`` use."""
-    return tuple(
-        [f"analysis.reason.{name}" for name in _REASON_NAMES]
-        + [f"analysis.level_reason.{level}" for level in Level]
-    )
-
-
-_REASON_NAMES: tuple[str, ...] = (
-    "override",
-    "assumed_gap",
-    "usual_gap",
-    "last_purchase",
-    "spend_change",
-    "lost",
-    "refunded",
-    "no_history",
-    "no_purchase",
-    "single_purchase",
-    "complaints",
-    "low_satisfaction",
-    "purchases",
-    "value_warning",
-)
-
-_UNUSED: Mapping[str, Any] = {}
