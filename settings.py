@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     cadence_file: Path = PROJECT_DIR / "config" / "cadence.toml"
     # The tick that claims due follow-ups and digests; at most a minute apart.
     tick_seconds: float = Field(default=30.0, gt=0, le=60)
+    # Maximum follow-up pushes to one rep in any 24 hours. After importing an old history a
+    # rep may have thousands due at once; the rest stay due, the most valuable go first.
+    max_pushes_per_rep_per_day: int = Field(default=40, ge=1)
+    # Analyse each team's whole book once a day in the tick. Turn off only when another
+    # process (a cron job running the same code) does it.
+    daily_analysis: bool = True
     log_level: str = "INFO"
     webhook_url: str = ""
     webhook_listen: str = "127.0.0.1"

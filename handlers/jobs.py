@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from telegram.ext import Application
 
 from crm_core.digest import render_digest
@@ -23,6 +24,7 @@ from crm_core.reminder import render_reminder
 from handlers.common import get_services
 from handlers.delivery import DeliveryStatus, push
 from handlers.reminders import reminder_keyboard
+from storage.analysis_runs import refresh_team
 from storage.digests import (
     DueDigest,
     claim_digest,
@@ -40,19 +42,23 @@ from storage.followups import (
     release_claim,
     reminder_deliveries,
 )
+from storage.job_runs import claim_run, finish_run
+from storage.models import Team
 
 logger = logging.getLogger(__name__)
 
 # Follow-ups claimed per batch. With about one message per second to one chat, a batch
 # that all goes to one rep takes about this many seconds, well inside the lease.
-# NOTE: each due follow-up is its own message, so a rep with thousands due at once (after
-# importing an old history) receives them over hours, at about one per second.
+# A rep with thousands due at once (after importing an old history) gets at most
+# settings.max_pushes_per_rep_per_day of them in any 24 hours, the most valuable first.
 FOLLOWUP_BATCH = 30
 # A claim older than this is taken to belong to a dead process and is claimed again.
 FOLLOWUP_LEASE = timedelta(minutes=10)
 # Batches per tick; the rest waits for the next tick, so one tick stays short.
 MAX_BATCHES_PER_TICK = 10
 _TICK_LOCK = "tick_lock"
+# An unfinished daily analysis older than this belongs to a dead process and runs again.
+ANALYSIS_LEASE = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,7 @@ class TickReport:
 
     reminders_sent: int = 0
     digests_sent: int = 0
+    teams_analysed: int = 0
     # True when the previous tick of this process was still running.
     skipped: bool = False
 
@@ -88,9 +95,44 @@ async def tick(application_or_context: Any) -> TickReport:
     if lock.locked():
         return TickReport(skipped=True)
     async with lock:
+        # The analysis comes first so that a digest sent in the same tick sees today's stages.
+        analysed = await run_daily_analysis(application)
         reminders = await send_due_followups(application)
         digests = await send_due_digests(application)
-    return TickReport(reminders_sent=reminders, digests_sent=digests)
+    return TickReport(reminders_sent=reminders, digests_sent=digests, teams_analysed=analysed)
+
+
+async def run_daily_analysis(application: Application) -> int:
+    """Analyse each team once per UTC day; return how many teams this process analysed.
+
+    Stages drift with time alone (a customer who stops buying slides into decline), so
+    the whole book is analysed daily, which also records the stage changes the digest
+    reports and refits the churn-risk model.
+    """
+    services = get_services(application)
+    if not services.settings.daily_analysis:
+        return 0
+    now = services.clock()
+    run_key = now.date().isoformat()
+    async with services.sessions() as session:
+        team_ids = list(await session.scalars(select(Team.id).order_by(Team.id)))
+
+    analysed = 0
+    for team_id in team_ids:
+        name = f"analysis:{team_id}"
+        async with services.sessions() as session, session.begin():
+            if not await claim_run(session, name, run_key, now, ANALYSIS_LEASE):
+                continue
+        try:
+            async with services.sessions() as session, session.begin():
+                await refresh_team(session, team_id, now, services.cadence)
+                await finish_run(session, name, run_key, services.clock())
+        except Exception:  # noqa: BLE001 - one team's failure must not stop the others
+            # The claim stays unfinished, so another tick retries after the lease.
+            logger.exception("daily analysis of team %s failed", team_id)
+            continue
+        analysed += 1
+    return analysed
 
 
 async def send_due_followups(application: Application) -> int:
@@ -100,7 +142,11 @@ async def send_due_followups(application: Application) -> int:
     for _ in range(MAX_BATCHES_PER_TICK):
         async with services.sessions() as session, session.begin():
             claimed = await claim_due_followups(
-                session, services.clock(), FOLLOWUP_BATCH, FOLLOWUP_LEASE
+                session,
+                services.clock(),
+                FOLLOWUP_BATCH,
+                FOLLOWUP_LEASE,
+                daily_cap=services.settings.max_pushes_per_rep_per_day,
             )
             deliveries = await reminder_deliveries(session, claimed)
         if not deliveries:

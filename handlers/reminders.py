@@ -76,7 +76,7 @@ async def press_reminder_button(
     now = services.clock()
     async with services.sessions() as session, session.begin():
         if action == DONE:
-            result = await mark_done(session, followup_id, user.id, now)
+            result = await mark_done(session, followup_id, user.id, now, services.cadence)
         else:
             result = await snooze(session, followup_id, user.id, SnoozeLength(action), now)
 
@@ -94,10 +94,15 @@ async def press_reminder_button(
 def _result_texts(result: PressResult, user: CurrentUser) -> tuple[str, str]:
     """Return the short callback answer and the line added under the reminder."""
     if result.outcome is PressOutcome.DONE:
-        return (
-            user.t("reminders.answer.done"),
-            user.t("reminders.result.done", customer=result.customer_name or ""),
-        )
+        if result.new_due_at is None:
+            line = user.t("reminders.result.done_final", customer=result.customer_name or "")
+        else:
+            line = user.t(
+                "reminders.result.done",
+                customer=result.customer_name or "",
+                due=format_local(result.new_due_at, user.timezone),
+            )
+        return user.t("reminders.answer.done"), line
     due = format_local(result.new_due_at, user.timezone)
     return user.t("reminders.answer.snoozed", due=due), user.t("reminders.result.snoozed", due=due)
 

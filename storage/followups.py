@@ -20,10 +20,11 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from crm_core.cadence import CadenceTable, next_followup_at
 from crm_core.model import Level, Role, Stage, Tier
 from crm_core.reminder import ReminderView, SnoozeLength, snoozed_due_at
 from storage.models import Customer, FollowUp, User
@@ -48,7 +49,7 @@ class PressOutcome(StrEnum):
 class PressResult:
     outcome: PressOutcome
     customer_name: str | None = None
-    # Due time of the new follow-up after a snooze.
+    # Due time of the new follow-up after a snooze or Done; None when none was scheduled.
     new_due_at: datetime | None = None
 
 
@@ -102,13 +103,20 @@ def _claimable(table: Any, now: datetime, lease: timedelta) -> Any:
 
 
 async def claim_due_followups(
-    session: AsyncSession, now: datetime, limit: int, lease: timedelta
+    session: AsyncSession,
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+    *,
+    daily_cap: int | None = None,
 ) -> list[FollowUp]:
     """Claim up to ``limit`` due follow-ups for this process and return them.
 
     Candidates are pending rows with ``due_at <= now`` and claimed rows whose lease ran
-    out, oldest due first. Rows of inactive users (who blocked the bot) stay pending until
-    the user writes again.
+    out: tier A customers first, then by revenue, then oldest due. Rows of inactive users
+    (who blocked the bot) stay pending until the user writes again. With ``daily_cap``, a
+    rep gets at most that many pushes in any 24 hours; the rest stay pending (they still
+    show in /today and in the digest's overdue count) and go out in later ticks.
 
     One UPDATE with a subquery does the claim. On PostgreSQL the subquery locks its rows
     with ``FOR UPDATE SKIP LOCKED``, so concurrent claimers take disjoint rows instead of
@@ -118,11 +126,15 @@ async def claim_due_followups(
     """
     token = uuid.uuid4().hex
     candidate = aliased(FollowUp)
+    conditions = [_claimable(candidate, now, lease), User.active.is_(True)]
+    if daily_cap is not None:
+        conditions.append(candidate.rep_id.not_in(_reps_at_cap(now, daily_cap)))
     candidate_ids = (
         select(candidate.id)
         .join(User, User.id == candidate.rep_id)
-        .where(_claimable(candidate, now, lease), User.active.is_(True))
-        .order_by(candidate.due_at, candidate.id)
+        .join(Customer, Customer.id == candidate.customer_id)
+        .where(*conditions)
+        .order_by(Customer.tier, Customer.revenue.desc(), candidate.due_at, candidate.id)
         .limit(limit)
         .with_for_update(of=candidate, skip_locked=True)
     )
@@ -137,13 +149,82 @@ async def claim_due_followups(
         )
         .execution_options(synchronize_session=False)
     )
-    claimed = await session.scalars(
-        select(FollowUp)
-        .where(FollowUp.claim_token == token, FollowUp.status == "claimed")
-        .order_by(FollowUp.due_at, FollowUp.id)
-        .execution_options(populate_existing=True)
+    claimed = list(
+        await session.scalars(
+            select(FollowUp)
+            .join(Customer, Customer.id == FollowUp.customer_id)
+            .where(FollowUp.claim_token == token, FollowUp.status == "claimed")
+            .order_by(Customer.tier, Customer.revenue.desc(), FollowUp.due_at, FollowUp.id)
+            .execution_options(populate_existing=True)
+        )
     )
-    return list(claimed)
+    if daily_cap is not None:
+        claimed = await _release_over_cap(session, claimed, now, daily_cap)
+    return claimed
+
+
+def _pushed_recently(now: datetime) -> Any:
+    """Condition for a follow-up pushed, or being pushed, in the 24 hours before ``now``."""
+    return or_(
+        and_(FollowUp.sent_at.is_not(None), FollowUp.sent_at > now - timedelta(days=1)),
+        FollowUp.status == "claimed",
+    )
+
+
+def _reps_at_cap(now: datetime, daily_cap: int) -> Any:
+    return (
+        select(FollowUp.rep_id)
+        .where(_pushed_recently(now))
+        .group_by(FollowUp.rep_id)
+        .having(func.count() >= daily_cap)
+    )
+
+
+async def _release_over_cap(
+    session: AsyncSession, claimed: list[FollowUp], now: datetime, daily_cap: int
+) -> list[FollowUp]:
+    """Hand back the claimed rows that would take a rep over the cap; return the rest."""
+    if not claimed:
+        return claimed
+    rep_ids = {followup.rep_id for followup in claimed}
+    tokens = {followup.claim_token for followup in claimed}
+    # Pushes in the window that are not part of this claim.
+    earlier = dict(
+        (
+            await session.execute(
+                select(FollowUp.rep_id, func.count())
+                .where(
+                    FollowUp.rep_id.in_(rep_ids),
+                    _pushed_recently(now),
+                    or_(FollowUp.claim_token.is_(None), FollowUp.claim_token.not_in(tokens)),
+                )
+                .group_by(FollowUp.rep_id)
+            )
+        ).all()
+    )
+    kept: list[FollowUp] = []
+    released: list[int] = []
+    taken: dict[int, int] = {}
+    for followup in claimed:
+        count = earlier.get(followup.rep_id, 0) + taken.get(followup.rep_id, 0)
+        if count >= daily_cap:
+            released.append(followup.id)
+            continue
+        taken[followup.rep_id] = taken.get(followup.rep_id, 0) + 1
+        kept.append(followup)
+    if released:
+        await session.execute(
+            update(FollowUp)
+            .where(FollowUp.id.in_(released))
+            .values(
+                status="pending",
+                claim_token=None,
+                claimed_at=None,
+                attempts=FollowUp.attempts - 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    return kept
 
 
 async def reminder_deliveries(
@@ -267,16 +348,42 @@ async def may_press(session: AsyncSession, presser_id: int, rep_id: int) -> bool
 
 
 async def mark_done(
-    session: AsyncSession, followup_id: int, presser_id: int, now: datetime
+    session: AsyncSession,
+    followup_id: int,
+    presser_id: int,
+    now: datetime,
+    cadence: CadenceTable,
 ) -> PressResult:
-    """Close an open follow-up as done, after the access check."""
+    """Close an open follow-up as done and restart the customer's follow-up clock.
+
+    Done means the rep has been in touch, so the next follow-up is due one cadence interval
+    (for the customer's stage, tier and level) after today, in the owner's zone. When the
+    cadence gives no interval (terminated, not worth a win-back), none is scheduled.
+    """
     found = await _pressable(session, followup_id, presser_id)
     if isinstance(found, PressResult):
         return found
-    customer = found[1]
+    followup, customer = found
     if not await _close(session, followup_id, "done", now):
         return PressResult(PressOutcome.ALREADY_CLOSED, customer.name)
-    return PressResult(PressOutcome.DONE, customer.name)
+
+    interval = cadence.interval(Stage(customer.stage), Tier(customer.tier), Level(customer.level))
+    due_at = None
+    if interval is not None:
+        rep = await session.get(User, followup.rep_id)
+        due_at = next_followup_at(now, interval, ZoneInfo(rep.timezone))
+        await schedule_followup(
+            session,
+            customer_id=followup.customer_id,
+            rep_id=followup.rep_id,
+            due_at=due_at,
+            note=None,
+            now=now,
+        )
+    await session.execute(
+        update(Customer).where(Customer.id == customer.id).values(next_followup_at=due_at)
+    )
+    return PressResult(PressOutcome.DONE, customer.name, due_at)
 
 
 async def snooze(

@@ -247,3 +247,17 @@ class ConversationState(Base):
     state: Mapped[int] = mapped_column(Integer)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class JobRun(Base):
+    """One run of a periodic job, such as the daily analysis of a team.
+
+    The primary key makes a run happen once however many bot processes tick.
+    """
+
+    __tablename__ = "job_runs"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    run_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -71,23 +71,34 @@ def clock():
 
 
 @pytest.fixture
-async def harness(tmp_path, clock) -> AsyncIterator:
-    """The bot on a fresh SQLite file, with the local transport and a movable clock."""
+async def harness(request, tmp_path, clock) -> AsyncIterator:
+    """The bot on a fresh SQLite file, with the local transport and a movable clock.
+
+    ``@pytest.mark.harness_settings(name=value)`` overrides settings for one test or module.
+    """
     # Imported here so that tests of the pure layers run even while the bot cannot start.
     from tests.helpers.harness import Harness, harness_settings, sqlite_url
 
-    bot = Harness(harness_settings(sqlite_url(tmp_path / "crm.sqlite3")), clock)
+    overrides = _settings_overrides(request)
+    bot = Harness(harness_settings(sqlite_url(tmp_path / "crm.sqlite3"), **overrides), clock)
     await bot.start()
     yield bot
     await bot.stop()
 
 
 @pytest.fixture
-async def harness_pg(pg_url, clock) -> AsyncIterator:
+async def harness_pg(request, pg_url, clock) -> AsyncIterator:
     """The bot on a fresh PostgreSQL database."""
     from tests.helpers.harness import Harness, harness_settings
 
-    bot = Harness(harness_settings(pg_url), clock)
+    bot = Harness(harness_settings(pg_url, **_settings_overrides(request)), clock)
     await bot.start()
     yield bot
     await bot.stop()
+
+
+def _settings_overrides(request) -> dict:
+    overrides: dict = {}
+    for marker in reversed(list(request.node.iter_markers("harness_settings"))):
+        overrides.update(marker.kwargs)
+    return overrides

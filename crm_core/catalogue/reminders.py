@@ -50,8 +50,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "⏰ 推迟 1 周",
     },
     "reminders.result.done": {
-        "en": "✅ Marked done. Log what happened with /log {customer}.",
-        "zh": "✅ 已标记完成。请用 /log {customer} 记录结果。",
+        "en": "✅ Marked done. Next follow-up: {due}. Log what happened with /log {customer}.",
+        "zh": "✅ 已标记完成。下次跟进：{due}。请用 /log {customer} 记录结果。",
+    },
+    "reminders.result.done_final": {
+        "en": "✅ Marked done. No further follow-up is planned for this customer. "
+        "Log what happened with /log {customer}.",
+        "zh": "✅ 已标记完成。该客户不再安排跟进。请用 /log {customer} 记录结果。",
     },
     "reminders.result.snoozed": {
         "en": "⏰ Snoozed until {due}.",

@@ -13,6 +13,10 @@ from storage.followups import schedule_followup
 from storage.models import Contact, Customer, StageChange, User
 from tests.helpers.updates import TgUser
 
+# These tests put customers with a hand-picked stage into the database. The daily analysis
+# would recompute those stages from the (empty) history in the first tick.
+pytestmark = pytest.mark.harness_settings(daily_analysis=False)
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def any_harness(request: pytest.FixtureRequest):

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from crm_core.cadence import CadenceTable
 from crm_core.reminder import SnoozeLength
 from storage.db import create_engine, create_sessionmaker, migrate
 from storage.followups import (
@@ -282,7 +283,7 @@ async def test_deliveries_carry_recipient(sessions) -> None:
 
 async def press_done(sessions, followup_id: int, presser_id: int):
     async with sessions() as session, session.begin():
-        return await mark_done(session, followup_id, presser_id, NOW)
+        return await mark_done(session, followup_id, presser_id, NOW, CadenceTable.default())
 
 
 async def test_done_by_owner(sessions) -> None:
@@ -292,6 +293,22 @@ async def test_done_by_owner(sessions) -> None:
 
     assert result.outcome is PressOutcome.DONE
     assert await status_of(sessions, followup_id) == "done"
+
+
+async def test_done_schedules_next_by_cadence(sessions) -> None:
+    followup_id = await add_followup(sessions, NOW - timedelta(minutes=5))
+
+    result = await press_done(sessions, followup_id, REP)
+
+    # Growth, tier A, level customer: 14 days x 1.0 in the shipped cadence table, from
+    # Monday 2026-03-02 to Monday 2026-03-16 at 09:00 in the rep's zone (UTC).
+    expected = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
+    assert result.new_due_at == expected
+    async with sessions() as session:
+        pending = (
+            await session.scalars(select(FollowUp).where(FollowUp.status == "pending"))
+        ).all()
+    assert [followup.due_at for followup in pending] == [expected]
 
 
 async def test_done_twice_is_already_closed(sessions) -> None:

@@ -1,0 +1,275 @@
+"""Full analysis of a team's book: load its history, run the customer model, store results.
+
+Runs after an import and once a day, because a customer slides into decline by time
+passing even when nobody logs anything. The pandas work runs in a worker thread so the
+bot's event loop keeps serving updates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm_core.analysis import analyze
+from crm_core.cadence import CadenceTable, next_followup_at
+from crm_core.model import Level, Stage, Tier
+from storage.followups import OPEN_STATUSES
+from storage.models import Contact, Customer, FollowUp, StageChange, User
+
+logger = logging.getLogger(__name__)
+
+# Rows per bulk statement; keeps IN lists and parameter counts inside every driver's limits.
+BATCH = 2_000
+
+
+@dataclass(frozen=True)
+class RefreshSummary:
+    """Counts of one full analysis run."""
+
+    customers: int
+    stage_changes: int
+    followups_scheduled: int
+
+
+async def load_team_history(session: AsyncSession, team_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return the events frame and the customers frame of a team, keyed by customer id."""
+    contact_rows = await session.execute(
+        select(
+            Contact.customer_id,
+            Contact.occurred_at,
+            Contact.kind,
+            Contact.amount,
+            Contact.satisfaction,
+        )
+        .join(Customer, Customer.id == Contact.customer_id)
+        .where(Customer.team_id == team_id)
+    )
+    events = pd.DataFrame(
+        contact_rows.all(), columns=["customer", "occurred_at", "kind", "amount", "satisfaction"]
+    )
+    events["customer"] = events["customer"].astype(str)
+    events["occurred_at"] = pd.to_datetime(events["occurred_at"], utc=True)
+    events["amount"] = pd.to_numeric(events["amount"], errors="coerce").astype(float)
+    events["satisfaction"] = pd.to_numeric(events["satisfaction"], errors="coerce").astype(float)
+
+    customer_rows = await session.execute(
+        select(
+            Customer.id,
+            Customer.created_at,
+            Customer.level,
+            Customer.level_set_by,
+            Customer.stage_override,
+        ).where(Customer.team_id == team_id)
+    )
+    customers = pd.DataFrame(
+        customer_rows.all(), columns=["id", "created_at", "level", "level_set_by", "stage_override"]
+    )
+    customers["customer"] = customers["id"].astype(str)
+    customers["created_at"] = pd.to_datetime(customers["created_at"], utc=True)
+    # A level set by hand wins over the suggested one until a person changes it again.
+    customers["level_override"] = customers["level"].where(customers["level_set_by"].notna(), None)
+    return events, customers[["customer", "created_at", "level_override", "stage_override"]]
+
+
+def analysis_values(row: dict[str, Any]) -> dict[str, Any]:
+    """Map one row of ``crm_core.analysis.analyze`` to the columns of ``Customer``."""
+    extra_keys = (
+        "n_purchases",
+        "usual_gap_days",
+        "recency_days",
+        "rfm_r",
+        "rfm_f",
+        "rfm_m",
+        "contribution_share",
+        "value_trend",
+        "satisfaction_recent",
+    )
+    analysis = {key: _plain(row.get(key)) for key in extra_keys}
+    analysis["level_reason"] = _plain_parts(row.get("level_reason_parts"))
+    analysis["last_purchase_at"] = _plain(row.get("last_purchase_at"))
+    return {
+        "level": str(row["level"]),
+        "suggested_level": _plain(row.get("suggested_level")),
+        "stage": str(row["stage"]),
+        "detected_stage": str(row["detected_stage"]),
+        "stage_reason": _plain_parts(row.get("reason_parts")),
+        "churn_risk": _plain(row.get("churn_risk")),
+        "tier": str(row["tier"]),
+        "revenue": Decimal(str(round(float(row.get("revenue") or 0.0), 2))),
+        "value_ratio": _plain(row.get("value_ratio")),
+        "value_warning": bool(row.get("value_warning") or False),
+        "analysis": analysis,
+    }
+
+
+def _plain(value: Any) -> Any:
+    """Turn numpy, pandas and missing values into JSON-safe Python values."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _plain_parts(parts: Any) -> list[list[Any]]:
+    if parts is None:
+        return []
+    return [[key, {name: _plain(value) for name, value in params.items()}] for key, params in parts]
+
+
+async def refresh_team(
+    session: AsyncSession, team_id: int, now: datetime, cadence: CadenceTable
+) -> RefreshSummary:
+    """Analyse every customer of a team as of ``now`` and store the results.
+
+    Records a StageChange for each customer whose stage changed, and schedules a follow-up
+    for each customer whose stage or tier changed or who never had one. Customers
+    whose cadence gives no follow-up (terminated and not worth a win-back) lose their open
+    ones.
+    """
+    events, customers = await load_team_history(session, team_id)
+    if customers.empty:
+        return RefreshSummary(0, 0, 0)
+    results = await asyncio.to_thread(analyze, events, now, customers)
+
+    stored = {
+        row.id: row
+        for row in (
+            await session.execute(
+                select(
+                    Customer.id,
+                    Customer.owner_id,
+                    Customer.stage,
+                    Customer.tier,
+                    Customer.created_at,
+                    Customer.stage_changed_at,
+                    Customer.next_followup_at,
+                    User.timezone,
+                ).join(User, User.id == Customer.owner_id).where(Customer.team_id == team_id)
+            )
+        ).all()
+    }
+    open_ids = set(
+        (
+            await session.scalars(
+                select(FollowUp.customer_id)
+                .join(Customer, Customer.id == FollowUp.customer_id)
+                .where(Customer.team_id == team_id, FollowUp.status.in_(OPEN_STATUSES))
+            )
+        ).all()
+    )
+    ever_scheduled = set(
+        (
+            await session.scalars(
+                select(FollowUp.customer_id)
+                .join(Customer, Customer.id == FollowUp.customer_id)
+                .where(Customer.team_id == team_id)
+                .distinct()
+            )
+        ).all()
+    )
+
+    updates: list[dict[str, Any]] = []
+    new_followups: list[dict[str, Any]] = []
+    to_close: list[int] = []
+    changes = 0
+    for key, row in results.to_dict(orient="index").items():
+        customer_id = int(key)
+        before = stored.get(customer_id)
+        if before is None:
+            continue
+        values = analysis_values(row)
+        values["id"] = customer_id
+        values["analysed_at"] = now
+        last_contact = row.get("last_contact_at")
+        last_contact_at = (
+            pd.Timestamp(last_contact).tz_localize("UTC").to_pydatetime()
+            if last_contact is not None and not pd.isna(last_contact)
+            else None
+        )
+        values["last_contact_at"] = last_contact_at
+        # Keys must be the same in every row of one bulk UPDATE statement group.
+        values["stage_changed_at"] = before.stage_changed_at
+        values["next_followup_at"] = before.next_followup_at
+
+        stage_changed = values["stage"] != before.stage
+        if stage_changed:
+            values["stage_changed_at"] = now
+            session.add(
+                StageChange(
+                    customer_id=customer_id,
+                    from_stage=before.stage,
+                    to_stage=values["stage"],
+                    changed_by=None,
+                    changed_at=now,
+                )
+            )
+            changes += 1
+
+        interval = cadence.interval(
+            Stage(values["stage"]), Tier(values["tier"]), Level(values["level"])
+        )
+        # A follow-up that a rep closed (done, snoozed) was replaced at that moment, so only
+        # a new stage or tier, or a customer never scheduled (imported), gets a new one.
+        needs_followup = (
+            stage_changed or values["tier"] != before.tier or customer_id not in ever_scheduled
+        )
+        if interval is None:
+            values["next_followup_at"] = None
+            if customer_id in open_ids:
+                to_close.append(customer_id)
+        elif needs_followup:
+            due_at = next_followup_at(
+                last_contact_at or before.created_at, interval, ZoneInfo(before.timezone)
+            )
+            to_close.append(customer_id)
+            new_followups.append(
+                {
+                    "customer_id": customer_id,
+                    "rep_id": before.owner_id,
+                    "due_at": due_at,
+                    "status": "pending",
+                    "note": None,
+                    "attempts": 0,
+                    "created_at": now,
+                }
+            )
+            values["next_followup_at"] = due_at
+        updates.append(values)
+
+    for start in range(0, len(to_close), BATCH):
+        await session.execute(
+            update(FollowUp)
+            .where(
+                FollowUp.customer_id.in_(to_close[start : start + BATCH]),
+                FollowUp.status.in_(OPEN_STATUSES),
+            )
+            .values(status="superseded", closed_at=now)
+        )
+    for start in range(0, len(new_followups), BATCH):
+        await session.execute(insert(FollowUp), new_followups[start : start + BATCH])
+    for start in range(0, len(updates), BATCH):
+        await session.execute(update(Customer), updates[start : start + BATCH])
+    scheduled = len(new_followups)
+    logger.info(
+        "analysed team %s: %d customers, %d stage changes, %d follow-ups scheduled",
+        team_id,
+        len(updates),
+        changes,
+        scheduled,
+    )
+    return RefreshSummary(len(updates), changes, scheduled)

@@ -1,0 +1,272 @@
+"""The ``import`` and ``analyze`` commands: history files into the database, results out."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import logging
+import sys
+from datetime import datetime, time, timezone
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm_core.analysis import analyze, render_reason
+from crm_core.cadence import CadenceTable
+from crm_core.i18n import translate
+from crm_core.parsing import normalize_name
+from settings import Settings
+from storage import users
+from storage.analysis_runs import load_team_history, refresh_team
+from storage.db import create_engine, create_sessionmaker, migrate
+from storage.history_file import ColumnOptions, HistoryFileError, read_history
+from storage.models import Contact, Customer, Team, User
+
+logger = logging.getLogger(__name__)
+
+DEMO_USER_ID = 1000
+INSERT_BATCH = 5_000
+ANALYZE_COLUMNS = ("customer", "level", "stage", "churn_risk", "tier", "reason")
+
+
+def _say(language: str, key: str, **params: object) -> None:
+    print(translate(language, key, **params))
+
+
+async def _owner(session: AsyncSession, owner_id: int | None, settings: Settings, now: datetime) -> User | None:
+    """Return the owning rep; the console demo rep is created when no owner is named."""
+    user_id = owner_id or DEMO_USER_ID
+    row = await session.get(User, user_id)
+    if row is None and owner_id is None:
+        profile = users.Profile(
+            user_id=DEMO_USER_ID,
+            chat_id=DEMO_USER_ID,
+            full_name="Demo Rep",
+            username="demo_rep",
+            language=settings.default_language,
+            timezone=settings.default_timezone,
+            digest_time=settings.default_digest_time,
+        )
+        row = await users.create_demo_manager(session, profile, now)
+    return row
+
+
+async def import_history(
+    session: AsyncSession, events: pd.DataFrame, owner: User, file_digest: str, now: datetime
+) -> dict[str, int]:
+    """Insert the customers and events of a history frame for ``owner``'s team.
+
+    Each row gets the source key ``import:<file digest>:<row>``, so importing the same file
+    twice adds nothing. Customers are matched by their key in the file (``external_id``).
+    """
+    team_id = owner.team_id
+    keys = events["customer"].astype(str)
+    first_seen = events.groupby(keys)["occurred_at"].min()
+
+    existing = dict(
+        (
+            await session.execute(
+                select(Customer.external_id, Customer.id).where(
+                    Customer.team_id == team_id, Customer.external_id.is_not(None)
+                )
+            )
+        ).all()
+    )
+    names_taken = set(
+        (await session.scalars(select(Customer.name_key).where(Customer.team_id == team_id))).all()
+    )
+    new_rows = []
+    for key, first in first_seen.items():
+        if key in existing:
+            continue
+        name = key
+        if normalize_name(name) in names_taken:
+            # A customer typed in the bot may already use this name; keep both apart.
+            name = f"{key} (import)"
+        names_taken.add(normalize_name(name))
+        new_rows.append(
+            {
+                "team_id": team_id,
+                "owner_id": owner.id,
+                "name": name,
+                "name_key": normalize_name(name),
+                "external_id": key,
+                "created_at": _aware_utc(first),
+                "level": "casual_buyer",
+                "stage": "acquisition",
+                "detected_stage": "acquisition",
+                "stage_reason": [],
+                "tier": "C",
+                "revenue": 0,
+                "value_warning": False,
+                "analysis": {},
+            }
+        )
+    for start in range(0, len(new_rows), INSERT_BATCH):
+        await session.execute(insert(Customer), new_rows[start : start + INSERT_BATCH])
+    ids = dict(
+        (
+            await session.execute(
+                select(Customer.external_id, Customer.id).where(
+                    Customer.team_id == team_id, Customer.external_id.is_not(None)
+                )
+            )
+        ).all()
+    )
+
+    prefix = f"import:{file_digest}:"
+    already = set(
+        (
+            await session.scalars(select(Contact.source_key).where(Contact.source_key.like(prefix + "%")))
+        ).all()
+    )
+    contact_rows: list[dict[str, Any]] = []
+    for position, row in enumerate(events.itertuples(index=False)):
+        source_key = f"{prefix}{position}"
+        if source_key in already:
+            continue
+        amount = None if pd.isna(row.amount) else round(float(row.amount), 2)
+        satisfaction = None if pd.isna(row.satisfaction) else int(row.satisfaction)
+        contact_rows.append(
+            {
+                "customer_id": ids[str(row.customer)],
+                "rep_id": owner.id,
+                "kind": str(row.kind),
+                "occurred_at": _aware_utc(row.occurred_at),
+                "summary": "",
+                "amount": amount,
+                "satisfaction": satisfaction,
+                "source": "import",
+                "source_key": source_key,
+                "created_at": now,
+            }
+        )
+    for start in range(0, len(contact_rows), INSERT_BATCH):
+        await session.execute(insert(Contact), contact_rows[start : start + INSERT_BATCH])
+    return {
+        "events": len(contact_rows),
+        "skipped": len(events) - len(contact_rows),
+        "customers": len(first_seen),
+        "new_customers": len(new_rows),
+    }
+
+
+def _aware_utc(moment: object) -> datetime:
+    stamp = pd.Timestamp(moment)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.to_pydatetime()
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def _column_options(args: argparse.Namespace) -> ColumnOptions:
+    return ColumnOptions(
+        customer_col=args.customer_col,
+        date_col=args.date_col,
+        amount_col=args.amount_col,
+        kind_col=getattr(args, "kind_col", None),
+        date_format=args.date_format,
+    )
+
+
+async def run_import(settings: Settings, args: argparse.Namespace) -> int:
+    """Load ``args.file`` into the database and analyse the owner's team; return the exit code."""
+    language = settings.default_language
+    path = Path(args.file)
+    if not path.is_file():
+        _say(language, "cli.file_not_found", path=str(path))
+        return 2
+    try:
+        events = await asyncio.to_thread(read_history, path, _column_options(args))
+    except HistoryFileError as error:
+        print(translate(language, error.message_key, **error.params), file=sys.stderr)
+        return 2
+
+    now = datetime.now(timezone.utc)
+    engine = create_engine(settings.database_url)
+    sessions = create_sessionmaker(engine)
+    try:
+        await migrate(engine)
+        async with sessions() as session, session.begin():
+            owner = await _owner(session, args.owner, settings, now)
+            if owner is None or owner.team_id is None:
+                _say(language, "cli.owner_not_found", owner=str(args.owner))
+                return 2
+            counts = await import_history(session, events, owner, _file_digest(path), now)
+            cadence = CadenceTable.load(settings.cadence_file)
+            summary = await refresh_team(session, owner.team_id, now, cadence)
+    finally:
+        await engine.dispose()
+
+    _say(language, "cli.import_done", path=str(path), owner=owner.id, **counts)
+    _say(language, "cli.analysis_done", customers=summary.customers, followups=summary.followups_scheduled)
+    return 0
+
+
+def _parse_as_of(value: str) -> datetime | None:
+    """Return the end of day ``value`` (YYYY-MM-DD) in UTC, so the whole day counts."""
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        return None
+    return datetime.combine(day, time(23, 59, 59), tzinfo=timezone.utc)
+
+
+async def run_analyze(settings: Settings, args: argparse.Namespace) -> int:
+    """Write one row per customer, from the history up to ``--as-of``, to ``--out``."""
+    language = args.language if args.language in ("en", "zh") else "en"
+    as_of = _parse_as_of(args.as_of)
+    if as_of is None:
+        _say(language, "cli.bad_as_of", value=args.as_of)
+        return 2
+
+    engine = create_engine(settings.database_url)
+    sessions = create_sessionmaker(engine)
+    frames = []
+    try:
+        await migrate(engine)
+        async with sessions() as session:
+            names = dict((await session.execute(select(Customer.id, Customer.name))).all())
+            team_ids = (await session.scalars(select(Team.id))).all()
+            for team_id in team_ids:
+                events, customers = await load_team_history(session, team_id)
+                if customers.empty:
+                    continue
+                result = await asyncio.to_thread(analyze, events, as_of, customers)
+                result = result.assign(team=team_id)
+                frames.append(result)
+    finally:
+        await engine.dispose()
+
+    if not frames:
+        _say(language, "cli.nothing_to_analyze")
+        return 1
+    table = pd.concat(frames)
+    table["reason"] = [render_reason(parts, language) for parts in table["reason_parts"]]
+    table.index = [names.get(int(key), key) for key in table.index]
+    table.index.name = "customer"
+    table = table.reset_index()
+    extra = [
+        column
+        for column in (
+            "detected_stage", "suggested_level", "revenue", "n_purchases", "recency_days",
+            "usual_gap_days", "rfm_r", "rfm_f", "rfm_m", "contribution_share", "value_ratio",
+            "value_warning", "team",
+        )
+        if column in table.columns
+    ]
+    output = Path(args.out)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    table[list(ANALYZE_COLUMNS) + extra].to_csv(output, index=False)
+    _say(language, "cli.analyze_done", customers=len(table), path=str(output), as_of=args.as_of)
+    return 0
