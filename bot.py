@@ -1,9 +1,9 @@
 """Entry point of the sales CRM bot: wiring and the command line, no business logic.
 
-    python bot.py                 poll Telegram, or console mode when no token is set
-    python bot.py console         console mode: stdin lines are messages from a demo rep
-    python bot.py import FILE     load a purchase or contact history
-    python bot.py analyze --as-of DATE --out FILE.csv
+python bot.py                 poll Telegram, or console mode when no token is set
+python bot.py console         console mode: stdin lines are messages from a demo rep
+python bot.py import FILE     load a purchase or contact history
+python bot.py analyze --as-of DATE --out FILE.csv
 """
 
 from __future__ import annotations
@@ -20,7 +20,17 @@ from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest
 
 from crm_core.cadence import CadenceTable
-from handlers import access, customer, digest, errors, fallback, jobs, log_contact, reminders
+from handlers import (
+    access,
+    customer,
+    digest,
+    errors,
+    fallback,
+    jobs,
+    log_contact,
+    overrides,
+    reminders,
+)
 from handlers.common import Clock, Services, utc_now
 from handlers.delivery import RateLimiter
 from settings import Settings
@@ -61,6 +71,7 @@ def build_application(
     log_contact.register(application)
     access.register(application)
     customer.register(application)
+    overrides.register(application)
     reminders.register(application)
     digest.register(application)
     fallback.register(application)
@@ -84,12 +95,15 @@ def configure_logging(level: str) -> None:
     # One line per HTTP request and per scheduler run would drown the business events.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def run_polling(settings: Settings) -> None:
     application = build_application(settings)
     if settings.webhook_url:
-        logger.info("starting in webhook mode on %s:%s", settings.webhook_listen, settings.webhook_port)
+        logger.info(
+            "starting in webhook mode on %s:%s", settings.webhook_listen, settings.webhook_port
+        )
         application.run_webhook(
             listen=settings.webhook_listen,
             port=settings.webhook_port,
@@ -105,7 +119,9 @@ def run_polling(settings: Settings) -> None:
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bot.py", description="Sales CRM Telegram bot.")
     commands = parser.add_subparsers(dest="command")
-    commands.add_parser("run", help="poll Telegram (console mode when TELEGRAM_BOT_TOKEN is empty)")
+    commands.add_parser(
+        "run", help="poll Telegram (console mode when TELEGRAM_BOT_TOKEN is empty)"
+    )
     console_parser = commands.add_parser("console", help="run the bot in the terminal")
     console_parser.add_argument(
         "--user-id", type=int, default=None, help="Telegram user id of the demo rep (default 1000)"
@@ -116,7 +132,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     import_parser.add_argument("--customer-col", help="column with the customer id or name")
     import_parser.add_argument("--date-col", help="column with the purchase or contact date")
     import_parser.add_argument("--amount-col", help="column with the amount (negative: refund)")
-    import_parser.add_argument("--kind-col", help="column with the contact kind (default purchase)")
+    import_parser.add_argument(
+        "--kind-col", help="column with the contact kind (default purchase)"
+    )
     import_parser.add_argument(
         "--date-format", help="strptime format of the date column, e.g. %%Y%%m%%d"
     )
@@ -127,8 +145,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         "(default: the console demo rep)",
     )
 
-    analyze_parser = commands.add_parser("analyze", help="write level, stage, risk and tier per customer")
-    analyze_parser.add_argument("--as-of", required=True, help="use history up to this date, YYYY-MM-DD")
+    analyze_parser = commands.add_parser(
+        "analyze", help="write level, stage, risk and tier per customer"
+    )
+    analyze_parser.add_argument(
+        "--as-of", required=True, help="use history up to this date, YYYY-MM-DD"
+    )
     analyze_parser.add_argument("--out", required=True, help="CSV file to write")
     analyze_parser.add_argument("--language", default="en", help="language of the reason column")
     return parser.parse_args(argv)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import time
 from pathlib import Path
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing import Annotated
 
 from crm_core.i18n import LANGUAGES
 
@@ -78,7 +78,9 @@ class Settings(BaseSettings):
     @classmethod
     def _check_language(cls, value: str) -> str:
         if value not in LANGUAGES:
-            raise ValueError(f"DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}, got {value!r}")
+            raise ValueError(
+                f"DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}, got {value!r}"
+            )
         return value
 
     @property

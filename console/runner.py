@@ -32,7 +32,9 @@ PRESS_PREFIX = "!press"
 class ConsoleChat:
     """Feeds stdin lines to the Application and prints what the bot sends."""
 
-    def __init__(self, application: Application, transport: LocalTransport, user: TgUser, out: TextIO) -> None:
+    def __init__(
+        self, application: Application, transport: LocalTransport, user: TgUser, out: TextIO
+    ) -> None:
         self.application = application
         self.transport = transport
         self.user = user
@@ -44,7 +46,7 @@ class ConsoleChat:
         if not text.strip():
             return
         if text.startswith(PRESS_PREFIX):
-            update_json = self._press(text[len(PRESS_PREFIX):].strip())
+            update_json = self._press(text[len(PRESS_PREFIX) :].strip())
             if update_json is None:
                 return
         else:
@@ -129,6 +131,7 @@ async def run_console(
     interactive = stdin.isatty()
 
     async with application:
+        # run_polling would call this hook; the console drives the Application by hand.
         await application.post_init(application)
         await ensure_demo_user(application, user, settings)
         await application.start()
@@ -148,4 +151,6 @@ async def run_console(
                 chat.print_new()
         finally:
             await application.stop()
+    # run_polling would call these hooks; the console drives the Application by hand.
+    await application.post_shutdown(application)
     return 0

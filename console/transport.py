@@ -33,8 +33,22 @@ BOT_USER = {
 
 # Tags Telegram accepts in HTML parse mode.
 ALLOWED_TAGS = {
-    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
-    "tg-spoiler", "span", "blockquote", "tg-emoji",
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "tg-spoiler",
+    "span",
+    "blockquote",
+    "tg-emoji",
 }
 
 
@@ -128,7 +142,12 @@ class LocalTransport(BaseRequest):
     # -- switches for tests ---------------------------------------------------------------
 
     def fail_chat(
-        self, chat_id: int, *, blocked: bool = False, retry_after: int | None = None, times: int = 1
+        self,
+        chat_id: int,
+        *,
+        blocked: bool = False,
+        retry_after: int | None = None,
+        times: int = 1,
     ) -> None:
         """Make the next ``times`` sends to ``chat_id`` fail as Telegram would.
 
@@ -321,4 +340,3 @@ class _ApiError(Exception):
         self.status = status
         self.description = description
         self.retry_after = retry_after
-

@@ -47,7 +47,7 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = _load_catalogue()
 
 
 def normalize_language(code: str | None) -> str:
-    """Map a Telegram ``language_code`` such as ``zh-hans`` or ``en-US`` to a catalogue language."""
+    """Map a Telegram ``language_code`` (``zh-hans``, ``en-US``) to a catalogue language."""
     if not code:
         return DEFAULT_LANGUAGE
     prefix = code.lower().replace("_", "-").split("-")[0]

@@ -6,7 +6,10 @@ from enum import StrEnum
 
 
 class Role(StrEnum):
-    """Access role of a bot user. Reps see their own customers, managers their team's, admins all."""
+    """Access role of a bot user.
+
+    Reps see their own customers, managers their team's, admins all.
+    """
 
     REP = "rep"
     MANAGER = "manager"

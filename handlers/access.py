@@ -60,7 +60,9 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             else:
                 user = CurrentUser.from_row(row)
                 logger.info("user %s joined team %s as %s", row.id, row.team_id, row.role)
-                text = user.t("access.joined", name=user.full_name, role=user.t(f"role.{row.role}"))
+                text = user.t(
+                    "access.joined", name=user.full_name, role=user.t(f"role.{row.role}")
+                )
         else:
             user = None
             text = translate(language, "access.unknown_user")
@@ -89,7 +91,10 @@ async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE, user: Curre
     expires = created.expires_at.astimezone(user.timezone).strftime("%Y-%m-%d %H:%M")
     logger.info("user %s created an invite for a %s", user.id, role.value)
     text = user.t(
-        "access.invite_created", role=user.t(f"role.{role.value}"), code=created.code, expires=expires
+        "access.invite_created",
+        role=user.t(f"role.{role.value}"),
+        code=created.code,
+        expires=expires,
     )
     await reply(update, context, user, text)
 
@@ -106,7 +111,9 @@ async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE, user: Cu
 
 
 @with_user()
-async def set_language(update: Update, context: ContextTypes.DEFAULT_TYPE, user: CurrentUser) -> None:
+async def set_language(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, user: CurrentUser
+) -> None:
     """Set the user's language from ``/lang en`` or ``/lang zh``."""
     wanted = (context.args[0].lower() if context.args else "").strip()
     if wanted not in LANGUAGES:
@@ -120,10 +127,14 @@ async def set_language(update: Update, context: ContextTypes.DEFAULT_TYPE, user:
 
 
 @with_user()
-async def set_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE, user: CurrentUser) -> None:
+async def set_timezone(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, user: CurrentUser
+) -> None:
     """Set the user's IANA time zone from ``/tz Area/City``."""
     if not context.args:
-        await reply(update, context, user, user.t("settings.timezone_usage", timezone=user.timezone.key))
+        await reply(
+            update, context, user, user.t("settings.timezone_usage", timezone=user.timezone.key)
+        )
         return
     value = context.args[0].strip()
     try:
@@ -137,7 +148,10 @@ async def set_timezone(update: Update, context: ContextTypes.DEFAULT_TYPE, user:
         await users.set_timezone(session, user.id, zone.key)
     local_time = services.clock().astimezone(zone).strftime("%Y-%m-%d %H:%M")
     await reply(
-        update, context, user, user.t("settings.timezone_set", timezone=zone.key, local_time=local_time)
+        update,
+        context,
+        user,
+        user.t("settings.timezone_set", timezone=zone.key, local_time=local_time),
     )
 
 
@@ -152,13 +166,17 @@ async def set_digest_time(
         async with services.sessions() as session:
             row = await session.get(User, user.id)
             current = row.digest_time.strftime("%H:%M")
-        await reply(update, context, user, user.t("settings.digest_time_usage", digest_time=current))
+        await reply(
+            update, context, user, user.t("settings.digest_time_usage", digest_time=current)
+        )
         return
 
     async with services.sessions() as session, session.begin():
         await users.set_digest_time(session, user.id, parsed)
     text = user.t(
-        "settings.digest_time_set", digest_time=parsed.strftime("%H:%M"), timezone=user.timezone.key
+        "settings.digest_time_set",
+        digest_time=parsed.strftime("%H:%M"),
+        timezone=user.timezone.key,
     )
     await reply(update, context, user, text)
 

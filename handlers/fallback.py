@@ -6,7 +6,14 @@ Registered after every other handler, because within a group the first match win
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from handlers.common import CurrentUser, reply, with_user
 
@@ -28,7 +35,9 @@ async def nothing_to_cancel(
 
 
 @with_user()
-async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE, user: CurrentUser) -> None:
+async def stale_button(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, user: CurrentUser
+) -> None:
     """Answer a button whose conversation has ended, without changing anything."""
     await update.callback_query.answer(user.t("error.stale_button"), show_alert=False)
 

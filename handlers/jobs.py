@@ -127,7 +127,7 @@ async def run_daily_analysis(application: Application) -> int:
             async with services.sessions() as session, session.begin():
                 await refresh_team(session, team_id, now, services.cadence)
                 await finish_run(session, name, run_key, services.clock())
-        except Exception:  # noqa: BLE001 - one team's failure must not stop the others
+        except Exception:
             # The claim stays unfinished, so another tick retries after the lease.
             logger.exception("daily analysis of team %s failed", team_id)
             continue

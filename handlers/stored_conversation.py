@@ -131,7 +131,9 @@ class StoredConversationHandler(BaseHandler[Update, ContextTypes.DEFAULT_TYPE, N
         raise ApplicationHandlerStop
 
 
-def _matching(kind: str, state: int | None, handlers: list[BaseHandler], update: Update) -> list[_Candidate]:
+def _matching(
+    kind: str, state: int | None, handlers: list[BaseHandler], update: Update
+) -> list[_Candidate]:
     found = []
     for handler in handlers:
         result = handler.check_update(update)

@@ -41,7 +41,9 @@ class RefreshSummary:
     followups_scheduled: int
 
 
-async def load_team_history(session: AsyncSession, team_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+async def load_team_history(
+    session: AsyncSession, team_id: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return the events frame and the customers frame of a team, keyed by customer id."""
     contact_rows = await session.execute(
         select(
@@ -72,7 +74,8 @@ async def load_team_history(session: AsyncSession, team_id: int) -> tuple[pd.Dat
         ).where(Customer.team_id == team_id)
     )
     customers = pd.DataFrame(
-        customer_rows.all(), columns=["id", "created_at", "level", "level_set_by", "stage_override"]
+        customer_rows.all(),
+        columns=["id", "created_at", "level", "level_set_by", "stage_override"],
     )
     customers["customer"] = customers["id"].astype(str)
     customers["created_at"] = pd.to_datetime(customers["created_at"], utc=True)
@@ -128,7 +131,9 @@ def _plain(value: Any) -> Any:
 def _plain_parts(parts: Any) -> list[list[Any]]:
     if parts is None:
         return []
-    return [[key, {name: _plain(value) for name, value in params.items()}] for key, params in parts]
+    return [
+        [key, {name: _plain(value) for name, value in params.items()}] for key, params in parts
+    ]
 
 
 async def refresh_team(
@@ -159,7 +164,9 @@ async def refresh_team(
                     Customer.stage_changed_at,
                     Customer.next_followup_at,
                     User.timezone,
-                ).join(User, User.id == Customer.owner_id).where(Customer.team_id == team_id)
+                )
+                .join(User, User.id == Customer.owner_id)
+                .where(Customer.team_id == team_id)
             )
         ).all()
     }

@@ -9,7 +9,12 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -26,9 +31,7 @@ def create_engine(database_url: str) -> AsyncEngine:
         database = url.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(
-            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
-        )
+        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         return engine
     return create_async_engine(url, pool_pre_ping=True)
@@ -60,4 +63,6 @@ async def migrate(engine: AsyncEngine) -> None:
     """Bring the schema to the newest migration; safe to run from several processes at once."""
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade)
-    logger.info("database schema is up to date (%s)", engine.url.render_as_string(hide_password=True))
+    logger.info(
+        "database schema is up to date (%s)", engine.url.render_as_string(hide_password=True)
+    )

@@ -201,14 +201,18 @@ async def digest_content(
 ) -> DigestContent:
     """Read what a digest built at ``now`` shows for a team, or for every team when None.
 
-    The reported day is yesterday in ``zone``; see ``crm_core.digest``.
+    Activity is for yesterday in ``zone``; see ``crm_core.digest``. Stage changes are for
+    the 24 hours before ``now``, because the daily analysis that detects most of them runs
+    early in the UTC day: a window of local yesterday would report them a day late.
     """
     day = reported_day(now, zone)
     start, end = local_day_bounds(day, zone)
     return DigestContent(
         day=day,
         reps=tuple(await rep_activity(session, team_id, start, end, now)),
-        declined=tuple(await declined_customers(session, team_id, start, end)),
+        declined=tuple(
+            await declined_customers(session, team_id, now - timedelta(days=1), now)
+        ),
         neglected=tuple(
             await neglected_customers(session, team_id, now, window_of, neglected_limit)
         ),

@@ -7,7 +7,7 @@ import asyncio
 import hashlib
 import logging
 import sys
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,9 @@ def _say(language: str, key: str, **params: object) -> None:
     print(translate(language, key, **params))
 
 
-async def _owner(session: AsyncSession, owner_id: int | None, settings: Settings, now: datetime) -> User | None:
+async def _owner(
+    session: AsyncSession, owner_id: int | None, settings: Settings, now: datetime
+) -> User | None:
     """Return the owning rep; the console demo rep is created when no owner is named."""
     user_id = owner_id or DEMO_USER_ID
     row = await session.get(User, user_id)
@@ -121,7 +123,9 @@ async def import_history(
     prefix = f"import:{file_digest}:"
     already = set(
         (
-            await session.scalars(select(Contact.source_key).where(Contact.source_key.like(prefix + "%")))
+            await session.scalars(
+                select(Contact.source_key).where(Contact.source_key.like(prefix + "%"))
+            )
         ).all()
     )
     contact_rows: list[dict[str, Any]] = []
@@ -183,7 +187,7 @@ async def run_import(settings: Settings, args: argparse.Namespace) -> int:
     """Load ``args.file`` into the database and analyse the owner's team; return the exit code."""
     language = settings.default_language
     path = Path(args.file)
-    if not path.is_file():
+    if not await asyncio.to_thread(path.is_file):
         _say(language, "cli.file_not_found", path=str(path))
         return 2
     try:
@@ -192,7 +196,7 @@ async def run_import(settings: Settings, args: argparse.Namespace) -> int:
         print(translate(language, error.message_key, **error.params), file=sys.stderr)
         return 2
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     engine = create_engine(settings.database_url)
     sessions = create_sessionmaker(engine)
     try:
@@ -209,7 +213,12 @@ async def run_import(settings: Settings, args: argparse.Namespace) -> int:
         await engine.dispose()
 
     _say(language, "cli.import_done", path=str(path), owner=owner.id, **counts)
-    _say(language, "cli.analysis_done", customers=summary.customers, followups=summary.followups_scheduled)
+    _say(
+        language,
+        "cli.analysis_done",
+        customers=summary.customers,
+        followups=summary.followups_scheduled,
+    )
     return 0
 
 
@@ -219,7 +228,7 @@ def _parse_as_of(value: str) -> datetime | None:
         day = datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError:
         return None
-    return datetime.combine(day, time(23, 59, 59), tzinfo=timezone.utc)
+    return datetime.combine(day, time(23, 59, 59), tzinfo=UTC)
 
 
 async def run_analyze(settings: Settings, args: argparse.Namespace) -> int:
@@ -259,9 +268,19 @@ async def run_analyze(settings: Settings, args: argparse.Namespace) -> int:
     extra = [
         column
         for column in (
-            "detected_stage", "suggested_level", "revenue", "n_purchases", "recency_days",
-            "usual_gap_days", "rfm_r", "rfm_f", "rfm_m", "contribution_share", "value_ratio",
-            "value_warning", "team",
+            "detected_stage",
+            "suggested_level",
+            "revenue",
+            "n_purchases",
+            "recency_days",
+            "usual_gap_days",
+            "rfm_r",
+            "rfm_f",
+            "rfm_m",
+            "contribution_share",
+            "value_ratio",
+            "value_warning",
+            "team",
         )
         if column in table.columns
     ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -42,14 +42,14 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r} cannot be stored; pass an aware one")
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 NAMING_CONVENTION = {
@@ -157,8 +157,10 @@ class Contact(Base):
     """One logged contact or purchase. ``source_key`` makes a redelivered update a no-op."""
 
     __tablename__ = "contacts"
-    __table_args__ = (Index("ix_contacts_customer_time", "customer_id", "occurred_at"),
-                      Index("ix_contacts_rep_time", "rep_id", "created_at"))
+    __table_args__ = (
+        Index("ix_contacts_customer_time", "customer_id", "occurred_at"),
+        Index("ix_contacts_rep_time", "rep_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
@@ -183,8 +185,10 @@ class FollowUp(Base):
     """
 
     __tablename__ = "followups"
-    __table_args__ = (Index("ix_followups_status_due", "status", "due_at"),
-                      Index("ix_followups_customer_status", "customer_id", "status"))
+    __table_args__ = (
+        Index("ix_followups_status_due", "status", "due_at"),
+        Index("ix_followups_customer_status", "customer_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))

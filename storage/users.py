@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Protocol
 from datetime import datetime, time, timedelta
+from typing import Protocol
 
 from sqlalchemy import ColumnElement, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -74,9 +74,7 @@ def _new_user(profile: Profile, role: Role, team_id: int | None, now: datetime) 
     )
 
 
-async def create_invite(
-    session: AsyncSession, inviter: User, role: Role, now: datetime
-) -> Invite:
+async def create_invite(session: AsyncSession, inviter: User, role: Role, now: datetime) -> Invite:
     """Create a one-time code for joining ``inviter``'s team with ``role``."""
     code = "".join(secrets.choice(_INVITE_ALPHABET) for _ in range(INVITE_CODE_LENGTH))
     invite = Invite(
@@ -100,9 +98,7 @@ class InviteError(Exception):
         self.key = key
 
 
-async def redeem_invite(
-    session: AsyncSession, code: str, profile: Profile, now: datetime
-) -> User:
+async def redeem_invite(session: AsyncSession, code: str, profile: Profile, now: datetime) -> User:
     """Mark the invite used and create the user in the inviter's team.
 
     The conditional UPDATE makes the code single-use even when two processes redeem it at

@@ -6,13 +6,12 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
-
 
 # RetryAfter.retry_after as a timedelta, as the bot sets it in bot.main.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -22,7 +21,7 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )
 # Monday 2026-03-02 10:00 UTC: a fixed start so dates in tests are worked out by hand.
-START = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
 async def _admin_execute(statement: str) -> None:
@@ -40,8 +39,10 @@ def pg_server_url() -> Iterator[str]:
     name = f"crm_test_{uuid.uuid4().hex[:12]}"
     try:
         asyncio.run(_admin_execute(f'CREATE DATABASE "{name}"'))
-    except (OSError, Exception) as error:  # noqa: BLE001 - any failure to connect means "no server"
-        pytest.skip(f"no PostgreSQL server at {POSTGRES_ADMIN_URL} ({type(error).__name__}: {error})")
+    except (OSError, Exception) as error:
+        pytest.skip(
+            f"no PostgreSQL server at {POSTGRES_ADMIN_URL} ({type(error).__name__}: {error})"
+        )
     yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     asyncio.run(_admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
@@ -49,7 +50,9 @@ def pg_server_url() -> Iterator[str]:
 @pytest.fixture
 def pg_url(pg_server_url: str) -> Iterator[str]:
     """A PostgreSQL database with an empty schema for one test."""
-    asyncio.run(_admin_execute_on(pg_server_url, "DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    asyncio.run(
+        _admin_execute_on(pg_server_url, "DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    )
     yield pg_server_url
 
 

@@ -33,7 +33,7 @@ async def test_send_message_is_recorded(bot):
 async def test_unescaped_html_is_rejected(bot):
     client, transport = bot
 
-    with pytest.raises(BadRequest, match="(?i)can't parse entities"):
+    with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
         await client.send_message(5, "Tom & <Jerry>", parse_mode=ParseMode.HTML)
     assert transport.sent == []
 
@@ -49,7 +49,7 @@ async def test_long_callback_data_is_rejected(bot):
     client, _ = bot
     markup = InlineKeyboardMarkup([[InlineKeyboardButton("x", callback_data="é" * 33)]])
 
-    with pytest.raises(BadRequest, match="(?i)button_data_invalid"):
+    with pytest.raises(BadRequest, match=r"(?i)button_data_invalid"):
         await client.send_message(5, "pick", reply_markup=markup)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from telegram import Update
@@ -15,7 +15,12 @@ from handlers import jobs
 from settings import Settings
 from storage.db import migrate
 from storage.models import Team, User
-from tests.helpers.updates import TgUser, callback_update, last_message_with_buttons, message_update
+from tests.helpers.updates import (
+    TgUser,
+    callback_update,
+    last_message_with_buttons,
+    message_update,
+)
 
 
 class MovableClock:
@@ -30,7 +35,7 @@ class MovableClock:
     def set(self, moment: datetime) -> None:
         if moment.tzinfo is None:
             raise ValueError("MovableClock needs an aware datetime")
-        self.now = moment.astimezone(timezone.utc)
+        self.now = moment.astimezone(UTC)
 
     def advance(self, delta: timedelta) -> None:
         self.now += delta
@@ -81,14 +86,21 @@ class Harness:
     async def feed(self, update_json: dict) -> None:
         await self.app.process_update(Update.de_json(update_json, self.app.bot))
 
-    async def send(self, user: TgUser, text: str, *, message_id: int | None = None) -> list[SentMessage]:
+    async def send(
+        self, user: TgUser, text: str, *, message_id: int | None = None
+    ) -> list[SentMessage]:
         """Feed a text message from ``user`` and return what the bot sent in reply."""
         before = len(self.sent)
         await self.feed(message_update(self.transport, user, text, message_id=message_id))
         return self.sent[before:]
 
-    async def press(self, user: TgUser, number: int, message: SentMessage | None = None) -> list[SentMessage]:
-        """Press button ``number`` (1-based, row by row) of ``message`` or of the last one with buttons."""
+    async def press(
+        self, user: TgUser, number: int, message: SentMessage | None = None
+    ) -> list[SentMessage]:
+        """Press button ``number`` (1-based, row by row) of ``message``.
+
+        Without ``message``, the last message to ``user`` that had buttons is used.
+        """
         target = message or last_message_with_buttons(self.transport, user.id)
         assert target is not None, f"no message with buttons was sent to {user.id}"
         buttons = target.buttons

@@ -215,8 +215,9 @@ async def test_rep_activity_all_teams(sessions) -> None:
     assert [(rep.contacts, rep.overdue_followups) for rep in olga] == [(1, 0)]
 
 
-async def test_declined_on_local_yesterday(sessions) -> None:
-    # Berlin in March is UTC+1: local 2026-03-01 runs from 02-28 23:00 to 03-01 23:00 UTC.
+async def test_declined_in_last_24_hours(sessions) -> None:
+    # The digest at NOW (03-02 10:00 UTC) reports changes from 03-01 10:00 UTC on, whatever
+    # the zone, because the daily analysis runs early in the UTC day.
     async with sessions() as session, session.begin():
         reason = [["analysis.reason.usual_gap", {"days": 30}]]
         entered = await add_customer(
@@ -230,10 +231,10 @@ async def test_declined_on_local_yesterday(sessions) -> None:
             [
                 stage_change(entered, Stage.DECLINE, utc(2026, 3, 1, 15, 0)),
                 stage_change(entered, Stage.DECLINE, utc(2026, 3, 1, 16, 0)),
-                # 23:30 UTC on 02-28 is 00:30 on 03-01 in Berlin: counts.
-                stage_change(early, Stage.DECLINE, utc(2026, 2, 28, 23, 30)),
-                # 22:30 UTC on 02-28 is still 02-28 in Berlin: no.
-                stage_change(earlier, Stage.DECLINE, utc(2026, 2, 28, 22, 30)),
+                # 23.5 hours before NOW: counts.
+                stage_change(early, Stage.DECLINE, utc(2026, 3, 1, 10, 30)),
+                # 24.5 hours before NOW: no.
+                stage_change(earlier, Stage.DECLINE, utc(2026, 3, 1, 9, 30)),
                 stage_change(matured, Stage.MATURITY, utc(2026, 3, 1, 15, 0)),
                 stage_change(south, Stage.DECLINE, utc(2026, 3, 1, 15, 0)),
             ]

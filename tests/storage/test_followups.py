@@ -457,3 +457,49 @@ async def test_open_claim_skips_locked_rows(sessions, engine) -> None:
     rest_ids = {followup.id for followup in rest}
     assert len(held_ids) == 3
     assert rest_ids == ids - held_ids
+
+
+async def test_daily_cap_limits_pushes_per_rep(sessions) -> None:
+    for minutes in range(5):
+        await add_followup(sessions, NOW - timedelta(minutes=minutes + 1))
+    await add_followup(sessions, NOW - timedelta(minutes=1), owner_id=OTHER_REP, name="other")
+
+    async with sessions() as session, session.begin():
+        first = await claim_due_followups(session, NOW, 50, LEASE, daily_cap=3)
+    for followup in first:
+        async with sessions() as session, session.begin():
+            await mark_sent(session, followup.id, followup.claim_token, NOW)
+    async with sessions() as session, session.begin():
+        same_day = await claim_due_followups(
+            session, NOW + timedelta(hours=23), 50, LEASE, daily_cap=3
+        )
+    async with sessions() as session, session.begin():
+        next_day = await claim_due_followups(
+            session, NOW + timedelta(hours=24, minutes=1), 50, LEASE, daily_cap=3
+        )
+
+    assert sorted(followup.rep_id for followup in first) == [REP, REP, REP, OTHER_REP]
+    assert same_day == []
+    assert [followup.rep_id for followup in next_day] == [REP, REP]
+    async with sessions() as session:
+        statuses = list(await session.scalars(select(FollowUp.status).order_by(FollowUp.id)))
+    assert statuses.count("sent") == 4
+    assert statuses.count("claimed") == 2
+
+
+async def test_claim_takes_most_valuable_first(sessions) -> None:
+    low = await add_followup(sessions, NOW - timedelta(days=3), name="small old")
+    high = await add_followup(sessions, NOW - timedelta(minutes=1), name="big new")
+    async with sessions() as session, session.begin():
+        low_customer = await session.scalar(
+            select(FollowUp.customer_id).where(FollowUp.id == low)
+        )
+        await session.execute(
+            update(Customer).where(Customer.id == low_customer).values(tier="C")
+        )
+
+    async with sessions() as session, session.begin():
+        [claimed] = await claim_due_followups(session, NOW, 50, LEASE, daily_cap=1)
+
+    assert claimed.id == high
+    assert await status_of(sessions, low) == "pending"

@@ -156,7 +156,9 @@ def test_analyze_ignores_history_after_as_of(imported, tmp_path):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        pytest.param(["import", "no-such-file.csv"], "File not found: no-such-file.csv", id="missing-file"),
+        pytest.param(
+            ["import", "no-such-file.csv"], "File not found: no-such-file.csv", id="missing-file"
+        ),
         pytest.param(
             ["analyze", "--as-of", "30/09/1997", "--out", "x.csv"],
             "Invalid --as-of 30/09/1997",
