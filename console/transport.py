@@ -1,6 +1,6 @@
 """A local Bot API transport: the bot runs unchanged with no Telegram server.
 
-``LocalTransport`` is a python-telegram-bot ``BaseRequest``. It answers the Bot API methods
+``LocalTransport`` is a python-telegram-bot ``BaseRequest``. It serves the Bot API methods
 the bot calls, checks what Telegram would reject (HTML that does not parse, text over 4096
 UTF-16 units, callback data over 64 bytes) and records every message the bot sends. Tests
 and the console read ``sent``; updates come in through ``push_update`` and ``getUpdates``.
@@ -127,7 +127,7 @@ class _Failure:
 
 
 class LocalTransport(BaseRequest):
-    """Answers Bot API calls in process; see the module docstring."""
+    """Offline Bot API endpoint that serves calls in process; see the module docstring."""
 
     def __init__(self) -> None:
         self.sent: list[SentMessage] = []
@@ -151,8 +151,8 @@ class LocalTransport(BaseRequest):
     ) -> None:
         """Make the next ``times`` sends to ``chat_id`` fail as Telegram would.
 
-        ``blocked`` answers 403 (the user blocked the bot); ``retry_after`` answers 429 with
-        that many seconds to wait.
+        ``blocked`` responds with 403 (the user blocked the bot). ``retry_after`` responds
+        with 429 and that many seconds to wait.
         """
         if blocked:
             failure = _Failure(403, "Forbidden: bot was blocked by the user", times)

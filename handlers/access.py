@@ -74,11 +74,11 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 @with_user(Role.MANAGER, Role.ADMIN)
 async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE, user: CurrentUser) -> None:
     """Create a one-time invite code for a rep or, for admins, a manager."""
-    wanted = (context.args[0].lower() if context.args else "").strip()
-    if wanted not in (Role.REP.value, Role.MANAGER.value):
+    requested_role = (context.args[0].lower() if context.args else "").strip()
+    if requested_role not in (Role.REP.value, Role.MANAGER.value):
         await reply(update, context, user, user.t("access.invite_usage"))
         return
-    role = Role(wanted)
+    role = Role(requested_role)
     if role is Role.MANAGER and user.role is not Role.ADMIN:
         await reply(update, context, user, user.t("access.invite_manager_only_admin"))
         return
@@ -115,15 +115,17 @@ async def set_language(
     update: Update, context: ContextTypes.DEFAULT_TYPE, user: CurrentUser
 ) -> None:
     """Set the user's language from ``/lang en`` or ``/lang zh``."""
-    wanted = (context.args[0].lower() if context.args else "").strip()
-    if wanted not in LANGUAGES:
+    requested_language = (context.args[0].lower() if context.args else "").strip()
+    if requested_language not in LANGUAGES:
         await reply(update, context, user, user.t("settings.language_usage"))
         return
 
     services = get_services(context)
     async with services.sessions() as session, session.begin():
-        await users.set_language(session, user.id, wanted)
-    await reply(update, context, wanted, translate(wanted, "settings.language_set"))
+        await users.set_language(session, user.id, requested_language)
+    await reply(
+        update, context, requested_language, translate(requested_language, "settings.language_set")
+    )
 
 
 @with_user()

@@ -1,4 +1,4 @@
-"""What every handler shares: the services, the current user, access checks and replies."""
+"""Shared parts of every handler: the services, the current user, access checks and replies."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def utc_now() -> datetime:
 class Services:
     """Shared objects of one bot process, kept in ``application.bot_data["services"]``.
 
-    None of them holds state that another process would need: the database does.
+    None of them contains state that another process would need, because the database does.
     """
 
     settings: Settings

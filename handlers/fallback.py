@@ -30,7 +30,7 @@ async def unknown_command(
 async def nothing_to_cancel(
     update: Update, context: ContextTypes.DEFAULT_TYPE, user: CurrentUser
 ) -> None:
-    """Answer /cancel outside a conversation."""
+    """Reply to /cancel outside a conversation."""
     await reply(update, context, user, user.t("error.nothing_to_cancel"))
 
 
@@ -38,7 +38,7 @@ async def nothing_to_cancel(
 async def stale_button(
     update: Update, context: ContextTypes.DEFAULT_TYPE, user: CurrentUser
 ) -> None:
-    """Answer a button whose conversation has ended, without changing anything."""
+    """Reply to a press of a button whose conversation has ended, changing nothing."""
     await update.callback_query.answer(user.t("error.stale_button"), show_alert=False)
 
 

@@ -21,7 +21,7 @@ INVITE_CODE_LENGTH = 10
 
 @dataclass(frozen=True)
 class Profile:
-    """What Telegram tells about a user, plus the defaults for a new account."""
+    """Telegram's data about a user, plus the defaults for a new account."""
 
     user_id: int
     chat_id: int
