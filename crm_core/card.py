@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from crm_core.analysis import level_label, render_reason, stage_label, tier_label
 from crm_core.i18n import Markup, translate
 from crm_core.model import ContactKind, Level, Stage, Tier
+from crm_core.overrides import upgrade_level
 from crm_core.strategy import suggested_approach
 
 CARD_CONTACTS = 3
@@ -27,6 +28,27 @@ TODAY_MAX_ITEMS = 30
 _TIER_ORDER = {Tier.A: 0, Tier.B: 1, Tier.C: 2}
 
 ReasonParts = Sequence[Sequence[Any]]
+
+
+@dataclass(frozen=True)
+class LevelUpgrade:
+    """A deeper relationship level that the history supports, with the figures behind it."""
+
+    level: Level
+    reason: ReasonParts = ()
+
+
+def suggest_upgrade(
+    level: Level | str, suggested_level: Level | str | None, level_reason: ReasonParts
+) -> LevelUpgrade | None:
+    """Return the upgrade to ``suggested_level`` when it is deeper than ``level``, else None.
+
+    ``level_reason`` is the reason of the suggested level. No downgrade is ever suggested.
+    """
+    deeper = upgrade_level(level, suggested_level)
+    if deeper is None:
+        return None
+    return LevelUpgrade(deeper, tuple(tuple(part) for part in level_reason))
 
 
 @dataclass(frozen=True)
@@ -46,7 +68,9 @@ class CustomerCard:
     """Content of the customer card, read from one customer row and its contacts.
 
     ``stage_reason`` and ``level_reason`` are lists of ``[catalogue key, params]`` as
-    ``crm_core.analysis`` produces them. ``contacts`` are newest first.
+    ``crm_core.analysis`` produces them. ``level_reason`` explains ``suggested_level``.
+    ``contacts`` are newest first. The ``*_by`` fields are the names of the users who set
+    the stage or level by hand, None when the analysis decides it.
     """
 
     customer_id: int
@@ -61,12 +85,19 @@ class CustomerCard:
     level_reason: ReasonParts = ()
     stage_override_by: str | None = None
     stage_override_at: datetime | None = None
+    level_set_by: str | None = None
+    level_set_at: datetime | None = None
     churn_risk: float | None = None
     value_ratio: float | None = None
     value_warning: bool = False
     rfm: tuple[int, int, int] | None = None
     contacts: Sequence[ContactLine] = field(default_factory=tuple)
     next_followup_at: datetime | None = None
+
+    @property
+    def upgrade(self) -> LevelUpgrade | None:
+        """The deeper level that the history supports, None when there is none."""
+        return suggest_upgrade(self.level, self.suggested_level, self.level_reason)
 
 
 @dataclass(frozen=True)
@@ -95,6 +126,7 @@ class LoggedView:
     previous_stage: Stage | None
     stage_reason: ReasonParts
     next_followup_at: datetime | None
+    upgrade: LevelUpgrade | None = None
 
 
 def format_money(amount: Decimal | float) -> str:
@@ -137,22 +169,33 @@ def render_stage_line(stage: Stage, reason: ReasonParts, language: str) -> str:
 def render_card(card: CustomerCard, language: str, timezone: ZoneInfo, now: datetime) -> str:
     """Render the customer card in ``language`` with times in ``timezone``.
 
-    Sections: name and owner, level (with a suggested upgrade), stage with its reason and
-    who set it by hand, value figures, the last three contacts, the next follow-up and the
-    suggested approach for the stage.
+    Sections: name and owner, then the level with who set it by hand and a suggested
+    upgrade. The stage follows with its reason and who set it by hand. Then come the value
+    figures, the last three contacts, the next follow-up and the approach for the stage.
     """
     lines = [translate(language, "customers.card.title", name=card.name, owner=card.owner_name)]
     lines.append(_level_line(card, language))
+    if card.level_set_by is not None and card.level_set_at is not None:
+        lines.append(
+            _set_by_line(
+                "customers.card.level_set_by",
+                card.level_set_by,
+                card.level_set_at,
+                language,
+                timezone,
+            )
+        )
+    if card.upgrade is not None:
+        lines.append(render_upgrade_line(card.upgrade, language))
     lines.append(render_stage_line(card.stage, card.stage_reason, language))
     if card.stage_override_by is not None and card.stage_override_at is not None:
         lines.append(
-            translate(
-                language,
+            _set_by_line(
                 "customers.card.stage_set_by",
-                name=card.stage_override_by,
-                date=format_local_date(
-                    card.stage_override_at.astimezone(timezone).date(), language
-                ),
+                card.stage_override_by,
+                card.stage_override_at,
+                language,
+                timezone,
             )
         )
 
@@ -200,7 +243,19 @@ def render_confirmation(logged: LoggedView, language: str, timezone: ZoneInfo) -
     else:
         when = format_local_datetime(logged.next_followup_at, timezone, language)
         lines.append(translate(language, "contacts.saved_next_followup", when=when))
+    if logged.upgrade is not None:
+        lines.append(render_upgrade_line(logged.upgrade, language))
     return "\n".join(lines)
+
+
+def render_upgrade_line(upgrade: LevelUpgrade, language: str) -> str:
+    """Render ``Upgrade suggested: client — <reason>``, or without the reason when it is empty."""
+    level = Markup(level_label(upgrade.level, language))
+    parts = [tuple(part) for part in upgrade.reason]
+    if not parts:
+        return translate(language, "customers.card.upgrade_no_reason", level=level)
+    reason = Markup(render_reason(parts, language))
+    return translate(language, "customers.card.upgrade", level=level, reason=reason)
 
 
 def order_today(items: Sequence[TodayItem]) -> list[TodayItem]:
@@ -237,21 +292,20 @@ def render_today(
 
 
 def _level_line(card: CustomerCard, language: str) -> str:
+    """Render the level, with its reason when the reason explains the level in force."""
     level = Markup(level_label(card.level, language))
     parts = [tuple(part) for part in card.level_reason]
-    if (
-        card.suggested_level is None
-        or Level(card.suggested_level) == Level(card.level)
-        or not parts
-    ):
+    suggested = card.suggested_level
+    explains_level = suggested is not None and Level(suggested) == Level(card.level)
+    if not parts or not explains_level:
         return translate(language, "customers.card.level", level=level)
-    return translate(
-        language,
-        "customers.card.level_suggested",
-        level=level,
-        suggested=Markup(level_label(card.suggested_level, language)),
-        reason=Markup(render_reason(parts, language)),
-    )
+    reason = Markup(render_reason(parts, language))
+    return translate(language, "customers.card.level_reason", level=level, reason=reason)
+
+
+def _set_by_line(key: str, name: str, moment: datetime, language: str, timezone: ZoneInfo) -> str:
+    day = format_local_date(moment.astimezone(timezone).date(), language)
+    return translate(language, key, name=name, date=day)
 
 
 def _value_lines(card: CustomerCard, language: str) -> list[str]:

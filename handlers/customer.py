@@ -1,4 +1,7 @@
-"""/customer NAME shows a customer's card, and /today lists follow-ups due today and overdue."""
+"""/customer NAME shows a customer's card, and /today lists follow-ups due today and overdue.
+
+The card's buttons (Set stage, Set level, Upgrade) are handled by ``handlers.overrides``.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from crm_core.card import render_card, render_today
 from crm_core.matching import match_customer
 from handlers.common import CurrentUser, get_services, reply, with_user
+from handlers.overrides import card_keyboard
 from storage.customers import load_card, today_followups, visible_customers
 
 logger = logging.getLogger(__name__)
@@ -35,7 +39,7 @@ async def _send_card(
         await reply(update, context, user, user.t("customers.expired"))
         return
     text = render_card(card, user.language, user.timezone, services.clock())
-    await reply(update, context, user, text)
+    await reply(update, context, user, text, card_keyboard(card, user.language))
 
 
 @with_user()

@@ -40,6 +40,7 @@ from crm_core.parsing import (
     parse_satisfaction,
 )
 from handlers.common import CurrentUser, get_services, reply, with_user
+from handlers.overrides import upgrade_keyboard
 from handlers.stored_conversation import END, StoredConversationHandler
 from storage.contacts import CustomerNotVisible, NewContact, record_contact
 from storage.customers import (
@@ -49,6 +50,7 @@ from storage.customers import (
     get_visible_customer,
     visible_customers,
 )
+from storage.overrides import level_upgrade_of
 
 logger = logging.getLogger(__name__)
 
@@ -427,6 +429,7 @@ async def _save(update: Update, context: ContextTypes.DEFAULT_TYPE, user: Curren
                 now=services.clock(),
                 cadence=services.cadence,
             )
+            upgrade = await level_upgrade_of(session, user, logged.customer_id)
     except CustomerNotVisible:
         logger.info("user %s may not log for customer %s", user.id, contact.customer_id)
         await reply(update, context, user, user.t("contacts.no_access"))
@@ -440,8 +443,11 @@ async def _save(update: Update, context: ContextTypes.DEFAULT_TYPE, user: Curren
         previous_stage=logged.previous_stage,
         stage_reason=logged.stage_reason,
         next_followup_at=logged.next_followup_at,
+        upgrade=upgrade,
     )
-    await reply(update, context, user, render_confirmation(view, user.language, user.timezone))
+    text = render_confirmation(view, user.language, user.timezone)
+    keyboard = upgrade_keyboard(logged.customer_id, upgrade, user.language)
+    await reply(update, context, user, text, keyboard)
     return END
 
 

@@ -164,7 +164,9 @@ async def load_card(
     if customer is None:
         return None
 
-    names = await _user_names(session, {customer.owner_id, customer.stage_override_by})
+    names = await _user_names(
+        session, {customer.owner_id, customer.stage_override_by, customer.level_set_by}
+    )
     next_due = await session.scalar(
         select(FollowUp.due_at)
         .where(FollowUp.customer_id == customer.id, FollowUp.status.in_(OPEN_STATUSES))
@@ -175,6 +177,7 @@ async def load_card(
     rfm_values = [analysis.get(key) for key in ("rfm_r", "rfm_f", "rfm_m")]
     rfm = tuple(int(value) for value in rfm_values) if None not in rfm_values else None
     overridden = customer.stage_override is not None
+    level_set = customer.level_set_by is not None
     return CustomerCard(
         customer_id=customer.id,
         name=customer.name,
@@ -188,6 +191,8 @@ async def load_card(
         level_reason=analysis.get("level_reason") or [],
         stage_override_by=names.get(customer.stage_override_by) if overridden else None,
         stage_override_at=customer.stage_override_at if overridden else None,
+        level_set_by=names.get(customer.level_set_by) if level_set else None,
+        level_set_at=customer.level_set_at if level_set else None,
         churn_risk=customer.churn_risk,
         value_ratio=customer.value_ratio,
         value_warning=customer.value_warning,
@@ -249,15 +254,22 @@ async def customer_events(session: AsyncSession, customer_id: int) -> pd.DataFra
 
 
 async def refresh_customer(
-    session: AsyncSession, customer: Customer, now: datetime, cadence: CadenceTable
+    session: AsyncSession,
+    customer: Customer,
+    now: datetime,
+    cadence: CadenceTable,
+    *,
+    changed_by: int | None = None,
 ) -> RefreshResult:
     """Analyse one customer as of ``now`` and store the results on its row.
 
     Runs ``crm_core.analysis.analyze_one`` in a worker thread with the stored tier and the
     manual level and stage, keeps the book-wide figures (RFM, contribution share) of the
-    last full analysis, and records a StageChange when the stage changes. The returned
-    next follow-up comes from the cadence table, counted from the last contact in the
-    owner's time zone. This function does not schedule it.
+    last full analysis, and records a StageChange when the stage changes. ``changed_by`` is
+    the user whose manual stage caused the change, None when the history caused it. The
+    returned next follow-up comes from the cadence table for the new stage, tier and level,
+    counted from the last contact in the owner's time zone. This function does not
+    schedule it.
     """
     events = await customer_events(session, customer.id)
     level_override = customer.level if customer.level_set_by is not None else None
@@ -292,11 +304,14 @@ async def refresh_customer(
                 customer_id=customer.id,
                 from_stage=previous_stage.value,
                 to_stage=stage.value,
-                changed_by=None,
+                changed_by=changed_by,
                 changed_at=now,
             )
         )
-        logger.info("customer %s moved from %s to %s", customer.id, previous_stage, stage)
+        source = "the history" if changed_by is None else f"user {changed_by}"
+        logger.info(
+            "customer %s moved from %s to %s by %s", customer.id, previous_stage, stage, source
+        )
 
     owner_zone = await session.scalar(select(User.timezone).where(User.id == customer.owner_id))
     interval = cadence.interval(stage, Tier(customer.tier), Level(customer.level))

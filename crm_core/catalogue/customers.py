@@ -27,9 +27,21 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Level: <b>{level}</b>",
         "zh": "关系层级：<b>{level}</b>",
     },
-    "customers.card.level_suggested": {
-        "en": "Level: <b>{level}</b>. The history suggests {suggested}: {reason}.",
-        "zh": "关系层级：<b>{level}</b>。根据历史记录建议调整为{suggested}：{reason}。",
+    "customers.card.level_reason": {
+        "en": "Level: <b>{level}</b> — {reason}",
+        "zh": "关系层级：<b>{level}</b>——{reason}",
+    },
+    "customers.card.level_set_by": {
+        "en": "Level set by hand by {name} on {date}.",
+        "zh": "关系层级由 {name} 于 {date} 手动设置。",
+    },
+    "customers.card.upgrade": {
+        "en": "Upgrade suggested: <b>{level}</b> — {reason}",
+        "zh": "建议升级为<b>{level}</b>：{reason}",
+    },
+    "customers.card.upgrade_no_reason": {
+        "en": "Upgrade suggested: <b>{level}</b>",
+        "zh": "建议升级为<b>{level}</b>",
     },
     "customers.card.stage": {
         "en": "Stage: <b>{stage}</b> ({reason})",

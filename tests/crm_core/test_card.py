@@ -13,13 +13,17 @@ from crm_core.card import (
     TODAY_MAX_ITEMS,
     ContactLine,
     CustomerCard,
+    LevelUpgrade,
+    LoggedView,
     TodayItem,
     format_local_date,
     format_local_datetime,
     format_money,
     order_today,
     render_card,
+    render_confirmation,
     render_today,
+    suggest_upgrade,
 )
 from crm_core.model import ContactKind, Level, Stage, Tier
 
@@ -183,29 +187,147 @@ def test_card_stage_set_by_hand():
     assert "Stage set by hand by Mia on Sun 2026-03-01." in card_lines(card)
 
 
-def test_card_suggested_level():
+CLIENT_REASON = [["analysis.level_reason.client", {"purchases": 5, "contacts": 6, "days": 90}]]
+
+
+def test_card_upgrade_suggested():
+    card = replace(CARD, suggested_level=Level.CLIENT, level_reason=CLIENT_REASON)
+
+    lines = card_lines(card)
+
+    assert lines[2] == "Level: <b>customer</b>"
+    assert lines[3] == (
+        "Upgrade suggested: <b>client</b> — 5 purchase days and 6 calls, visits, messages or "
+        "meetings in the last 90 days"
+    )
+    assert card.upgrade == LevelUpgrade(Level.CLIENT, tuple(map(tuple, CLIENT_REASON)))
+
+
+def test_card_upgrade_without_reason():
+    card = replace(CARD, suggested_level=Level.PARTNER, level_reason=[])
+
+    assert "Upgrade suggested: <b>partner</b>" in card_lines(card)
+
+
+def test_card_upgrade_chinese():
+    card = replace(CARD, suggested_level=Level.CLIENT, level_reason=CLIENT_REASON)
+
+    lines = card_lines(card, "zh")
+
+    assert lines[3] == (
+        "建议升级为<b>客户</b>：5 个购买日，最近 90 天有 6 次电话、拜访、消息或会面"
+    )
+
+
+def test_card_downgrade_not_suggested():
     card = replace(
         CARD,
-        suggested_level=Level.CLIENT,
-        level_reason=[
-            ["analysis.level_reason.client", {"purchases": 5, "contacts": 6, "days": 90}]
-        ],
+        level=Level.PARTNER,
+        level_set_by="Ann",
+        level_set_at=datetime(2026, 3, 1, 12, 0, tzinfo=UTC),
+        suggested_level=Level.CUSTOMER,
+        level_reason=[["analysis.level_reason.customer", {"purchases": 3}]],
     )
 
-    assert (
-        "Level: <b>customer</b>. The history suggests client: 5 purchase days and 6 calls, "
-        "visits, messages or meetings in the last 90 days." in card_lines(card)
-    )
+    lines = card_lines(card)
+
+    assert card.upgrade is None
+    assert lines[2] == "Level: <b>partner</b>"
+    assert not any(line.startswith("Upgrade suggested") for line in lines)
+    assert "repeat buyer" not in "\n".join(lines)
 
 
-def test_card_same_suggested_level_not_shown():
+def test_card_level_reason_when_automatic():
     card = replace(
         CARD,
         suggested_level=Level.CUSTOMER,
         level_reason=[["analysis.level_reason.customer", {"purchases": 3}]],
     )
 
-    assert "Level: <b>customer</b>" in card_lines(card)
+    lines = card_lines(card)
+
+    assert lines[2] == "Level: <b>customer</b> — repeat buyer (purchase days: 3)"
+    assert card.upgrade is None
+
+
+def test_card_level_reason_chinese():
+    card = replace(
+        CARD,
+        suggested_level=Level.CUSTOMER,
+        level_reason=[["analysis.level_reason.customer", {"purchases": 3}]],
+    )
+
+    assert card_lines(card, "zh")[2] == "关系层级：<b>顾客</b>——重复购买者（购买日：3）"
+
+
+def test_card_level_set_by_hand():
+    # 2026-03-01 20:00 UTC is already Monday 2026-03-02 in Shanghai.
+    card = replace(
+        CARD,
+        level=Level.CLIENT,
+        level_set_by="Mia",
+        level_set_at=datetime(2026, 3, 1, 20, 0, tzinfo=UTC),
+    )
+
+    lines = card_lines(card)
+
+    assert lines[2] == "Level: <b>client</b>"
+    assert lines[3] == "Level set by hand by Mia on Mon 2026-03-02."
+
+
+def test_card_level_set_by_hand_chinese():
+    card = replace(
+        CARD,
+        level=Level.CLIENT,
+        level_set_by="Mia",
+        level_set_at=datetime(2026, 3, 1, 20, 0, tzinfo=UTC),
+    )
+
+    assert "关系层级由 Mia 于 2026-03-02（周一） 手动设置。" in card_lines(card, "zh")
+
+
+@pytest.mark.parametrize(
+    ("level", "suggested", "expected"),
+    [
+        pytest.param(Level.CASUAL_BUYER, Level.CUSTOMER, Level.CUSTOMER, id="one-step"),
+        pytest.param(Level.CASUAL_BUYER, Level.PARTNER, Level.PARTNER, id="two-steps"),
+        pytest.param(Level.CLIENT, Level.CLIENT, None, id="same"),
+        pytest.param(Level.PARTNER, Level.CASUAL_BUYER, None, id="downgrade"),
+        pytest.param(Level.CUSTOMER, None, None, id="not-analysed"),
+    ],
+)
+def test_suggest_upgrade(level, suggested, expected):
+    upgrade = suggest_upgrade(level, suggested, [])
+
+    assert (upgrade.level if upgrade else None) == expected
+
+
+LOGGED = LoggedView(
+    customer_name="Acme Ltd",
+    kind=ContactKind.PURCHASE,
+    occurred_at=datetime(2026, 3, 4, 9, 0, tzinfo=UTC),
+    stage=Stage.GROWTH,
+    previous_stage=None,
+    stage_reason=[],
+    next_followup_at=None,
+)
+
+
+def test_confirmation_upgrade_line():
+    logged = replace(LOGGED, upgrade=LevelUpgrade(Level.CLIENT, CLIENT_REASON))
+
+    lines = render_confirmation(logged, "en", SHANGHAI).split("\n")
+
+    assert lines[-1] == (
+        "Upgrade suggested: <b>client</b> — 5 purchase days and 6 calls, visits, messages or "
+        "meetings in the last 90 days"
+    )
+
+
+def test_confirmation_without_upgrade():
+    text = render_confirmation(LOGGED, "en", SHANGHAI)
+
+    assert "Upgrade suggested" not in text
 
 
 @pytest.mark.parametrize(
