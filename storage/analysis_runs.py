@@ -142,7 +142,7 @@ async def refresh_team(
     """Analyse every customer of a team as of ``now`` and store the results.
 
     Records a StageChange for each customer whose stage changed, and schedules a follow-up
-    for each customer whose stage or tier changed or who never had one. Customers
+    for each customer whose stage, tier or level changed or who never had one. Customers
     whose cadence gives no follow-up (terminated and not worth a win-back) lose their open
     ones.
     """
@@ -160,6 +160,7 @@ async def refresh_team(
                     Customer.owner_id,
                     Customer.stage,
                     Customer.tier,
+                    Customer.level,
                     Customer.created_at,
                     Customer.stage_changed_at,
                     Customer.next_followup_at,
@@ -231,9 +232,12 @@ async def refresh_team(
             Stage(values["stage"]), Tier(values["tier"]), Level(values["level"])
         )
         # A follow-up that a rep closed (done, snoozed) was replaced at that moment, so only
-        # a new stage or tier, or a customer never scheduled (imported), gets a new one.
+        # a new stage, tier or level, or a customer never scheduled (imported), gets a new one.
         needs_followup = (
-            stage_changed or values["tier"] != before.tier or customer_id not in ever_scheduled
+            stage_changed
+            or values["tier"] != before.tier
+            or values["level"] != before.level
+            or customer_id not in ever_scheduled
         )
         if interval is None:
             values["next_followup_at"] = None

@@ -92,6 +92,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "/log Acme call discussed renewal 5000 next friday — log in one line\n"
         "/customer NAME — where a customer stands\n"
         "/today — follow-ups due today and overdue\n"
+        "/stage NAME STAGE — set the stage by hand (auto: back to the detected one)\n"
+        "/level NAME LEVEL — set the relationship level by hand\n"
         "/lang en|zh — language\n"
         "/tz Area/City — time zone\n"
         "/cancel — stop the current step",
@@ -100,6 +102,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "/log Acme call discussed renewal 5000 next friday — 一行记录\n"
         "/customer 名称 — 查看客户状态\n"
         "/today — 今天到期和逾期的跟进\n"
+        "/stage 名称 阶段 — 手动设置阶段（auto：恢复自动判断）\n"
+        "/level 名称 层级 — 手动设置关系层级\n"
         "/lang en|zh — 语言\n"
         "/tz 地区/城市 — 时区\n"
         "/cancel — 取消当前操作",
