@@ -1,11 +1,18 @@
-"""Churn risk: the probability that a customer makes no purchase in the coming months.
+"""Churn risk: the probability that a customer makes no purchase within a horizon.
 
 The model is a logistic regression on per-customer purchase and contact features. It is
-fitted inside the history itself: features are taken at ``as_of - horizon``, the label is
-"made a purchase in (as_of - horizon, as_of]", and the fitted model then scores the features
-at ``as_of``. Nothing after ``as_of`` is read. When the history is too short or too small to
-fit (see ``RiskSettings``), a fixed rule on recency against the customer's usual purchase gap
-takes over, so every history gets a score.
+fitted inside the history itself, on several training windows stacked together. For each
+window length ``w`` in ``RiskSettings.training_windows``, features are taken at
+``as_of - w`` and the label is "made a purchase in (as_of - w, as_of]". The window length is
+an input of the model (``log_window`` and its products with every feature), so one fit
+scores any horizon, and ``ChurnModel.score`` evaluates it at ``horizon_days``. Nothing after
+``as_of`` is read. When the history is too short or too small to fit (see
+``RiskSettings``), a fixed rule on recency against the customer's usual purchase gap takes
+over, so every history gets a score.
+
+A fitted model is a handful of numbers: ``ChurnModel.to_dict`` returns them as a
+JSON-serialisable dict and ``ChurnModel.from_dict`` restores a model that gives identical
+scores.
 
 Purchases are counted per purchase day: all non-refund purchases of one customer on one UTC
 calendar day are one purchase occasion. Refunds (negative amounts) lower the spend but are
@@ -14,13 +21,14 @@ not occasions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from crm_core.model import ContactKind
@@ -47,6 +55,13 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     "refund_share",
     "log_dialogue",
 )
+DESIGN_COLUMNS: tuple[str, ...] = (
+    *FEATURE_COLUMNS,
+    "log_window",
+    *(f"{column}_x_log_window" for column in FEATURE_COLUMNS),
+)
+# Version of the ``ChurnModel.to_dict`` layout. ``from_dict`` rejects any other version.
+MODEL_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -54,12 +69,17 @@ class RiskSettings:
     """Settings of the churn-risk model and of its fallback rule.
 
     Attributes:
-        horizon_days: Length of the window before ``as_of`` whose purchases label the
-            training rows. The training features are taken at ``as_of - horizon_days``.
-        min_customers: Minimum number of customers with a purchase before the training
-            cut-off. Fewer customers use the fallback rule.
-        min_class_size: Minimum number of customers on each side of the training label
-            (bought again, did not). A smaller class uses the fallback rule.
+        horizon_days: Default horizon in days. ``churn_risk`` is the probability of no
+            purchase within it.
+        training_windows: Window lengths in days that are stacked into the training set.
+            A window needs ``min_customers`` customers with a purchase before its start and
+            ``min_class_size`` on each side of its label, or it is skipped.
+        max_training_customers: Maximum number of customers the model is fitted on. Larger
+            histories are fitted on a sample chosen by a hash of the customer key, so the
+            sample does not depend on row order or on events after ``as_of``.
+        min_customers: Minimum number of customers with a purchase before a window starts.
+        min_class_size: Minimum number of customers on each side of a window's label
+            (bought again, did not).
         regularization: Inverse L2 strength ``C`` of the logistic regression.
         fallback_gap_days: Expected purchase gap in the fallback rule for a customer with a
             single purchase day.
@@ -69,6 +89,8 @@ class RiskSettings:
     """
 
     horizon_days: int = 90
+    training_windows: tuple[int, ...] = (30, 60, 90, 180, 365)
+    max_training_customers: int = 30_000
     min_customers: int = 200
     min_class_size: int = 20
     regularization: float = 1.0
@@ -79,17 +101,38 @@ class RiskSettings:
 
 
 @dataclass(frozen=True)
+class LogisticScorer:
+    """Standardisation and logistic-regression weights over the columns of the design.
+
+    The probability of a purchase within the horizon is
+    ``expit(intercept + sum(coefficients * (x - means) / scales))``.
+    """
+
+    columns: tuple[str, ...]
+    means: tuple[float, ...]
+    scales: tuple[float, ...]
+    coefficients: tuple[float, ...]
+    intercept: float
+
+    def repeat_probability(self, design: pd.DataFrame) -> np.ndarray:
+        """Return the probability of a purchase within the horizon for each design row."""
+        values = design[list(self.columns)].to_numpy(dtype=float)
+        standardized = (values - np.asarray(self.means)) / np.asarray(self.scales)
+        return expit(standardized @ np.asarray(self.coefficients) + self.intercept)
+
+
+@dataclass(frozen=True)
 class ChurnModel:
     """A fitted churn-risk scorer.
 
     Attributes:
-        pipeline: Scaler and logistic regression, or None when the fallback rule scores.
+        scorer: Weights of the fitted model, or None when the fallback rule scores.
         fitted_at: The as-of date (naive UTC) whose history the model learnt from.
-        training_rows: Number of customers in the training window (0 for the rule).
+        training_rows: Number of training rows over all windows (0 for the rule).
         settings: Settings used to fit and to build features.
     """
 
-    pipeline: Pipeline | None
+    scorer: LogisticScorer | None
     fitted_at: pd.Timestamp
     training_rows: int
     settings: RiskSettings
@@ -97,18 +140,94 @@ class ChurnModel:
     @property
     def uses_rule(self) -> bool:
         """Whether scores come from the fallback rule instead of a fitted model."""
-        return self.pipeline is None
+        return self.scorer is None
 
-    def score(self, features: pd.DataFrame) -> pd.Series:
-        """Return the churn risk (0 to 1) for each row of ``purchase_features`` output."""
+    def score(self, features: pd.DataFrame, horizon_days: int | None = None) -> pd.Series:
+        """Return the churn risk (0 to 1) for each row of ``purchase_features`` output.
+
+        Args:
+            features: Output of ``purchase_features``.
+            horizon_days: Days ahead that the risk refers to. Defaults to
+                ``settings.horizon_days``. The fallback rule ignores it.
+
+        NOTE: on a synthetic history of yearly buyers, recency alone ranked a 365-day
+        outcome better than this score (docs/benchmarks.md). Horizons beyond the longest
+        training window are extrapolated.
+        """
         if features.empty:
             return pd.Series(dtype=float, index=features.index, name="churn_risk")
-        if self.pipeline is None:
+        if self.scorer is None:
             risk = _rule_risk(features, self.settings)
         else:
-            repeat_probability = self.pipeline.predict_proba(features[list(FEATURE_COLUMNS)])
-            risk = 1.0 - repeat_probability[:, 1]
+            horizon = self.settings.horizon_days if horizon_days is None else horizon_days
+            design = _design(features, horizon, self.settings.horizon_days)
+            risk = 1.0 - self.scorer.repeat_probability(design)
         return pd.Series(risk, index=features.index, name="churn_risk")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the model as a dict of JSON types that ``from_dict`` restores exactly."""
+        scorer = None
+        if self.scorer is not None:
+            scorer = {
+                "columns": list(self.scorer.columns),
+                "means": list(self.scorer.means),
+                "scales": list(self.scorer.scales),
+                "coefficients": list(self.scorer.coefficients),
+                "intercept": self.scorer.intercept,
+            }
+        settings = asdict(self.settings)
+        settings["training_windows"] = list(self.settings.training_windows)
+        return {
+            "format": MODEL_FORMAT,
+            "fitted_at": self.fitted_at.isoformat(),
+            "training_rows": self.training_rows,
+            "settings": settings,
+            "scorer": scorer,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ChurnModel:
+        """Restore a model from the output of ``to_dict``.
+
+        Raises:
+            ValueError: If the format version is unknown, a key is missing, or the scorer's
+                columns do not match the features of this version of the model.
+        """
+        if data.get("format") != MODEL_FORMAT:
+            raise ValueError(
+                f"unsupported churn model format {data.get('format')!r}, expected "
+                f"{MODEL_FORMAT}. Refit the model with fit_churn_model."
+            )
+        try:
+            settings_data = dict(data["settings"])
+            settings_data["training_windows"] = tuple(settings_data["training_windows"])
+            settings = RiskSettings(**settings_data)
+            fitted_at = pd.Timestamp(data["fitted_at"])
+            training_rows = int(data["training_rows"])
+            scorer = None if data["scorer"] is None else _scorer_from_dict(data["scorer"])
+        except (KeyError, TypeError) as error:
+            raise ValueError(
+                f"invalid churn model dict ({error!r}). Refit the model with fit_churn_model."
+            ) from error
+
+        if scorer is not None:
+            lengths = {len(scorer.means), len(scorer.scales), len(scorer.coefficients)}
+            if scorer.columns != DESIGN_COLUMNS or lengths != {len(DESIGN_COLUMNS)}:
+                raise ValueError(
+                    "churn model columns do not match the current features. "
+                    "Refit the model with fit_churn_model."
+                )
+        return cls(scorer, fitted_at, training_rows, settings)
+
+
+def _scorer_from_dict(data: dict[str, Any]) -> LogisticScorer:
+    return LogisticScorer(
+        columns=tuple(data["columns"]),
+        means=tuple(float(value) for value in data["means"]),
+        scales=tuple(float(value) for value in data["scales"]),
+        coefficients=tuple(float(value) for value in data["coefficients"]),
+        intercept=float(data["intercept"]),
+    )
 
 
 def to_naive_utc(moment: datetime | pd.Timestamp) -> pd.Timestamp:
@@ -279,38 +398,81 @@ def fit_churn_model(
 ) -> ChurnModel:
     """Fit the churn model on history up to ``as_of`` (aware), or fall back to the rule.
 
-    Training rows are the customers with a purchase on or before ``as_of - horizon_days``.
-    Their label is whether they made a purchase in the horizon that follows, which still
-    lies on or before ``as_of``. The rule is used when there are fewer than
-    ``min_customers`` training rows or fewer than ``min_class_size`` on either side.
+    Each window ``w`` of ``settings.training_windows`` adds one training row per customer
+    with a purchase on or before ``as_of - w``. The label is whether that customer made a
+    purchase in the ``w`` days that follow, which still lie on or before ``as_of``. A window
+    with fewer than ``min_customers`` rows or fewer than ``min_class_size`` on either side
+    of the label is skipped. The rule is used when every window is skipped.
     """
     as_of_utc = to_naive_utc(as_of)
     events = normalize_events(events)
     events = events[events["occurred_at"].to_numpy() <= as_of_utc.to_datetime64()]
-    cutoff = as_of_utc - pd.Timedelta(days=settings.horizon_days)
+    events = _training_sample(events, settings.max_training_customers)
 
-    training = features_from_normalized(events, cutoff, settings)
-    later = events[
-        (events["occurred_at"].to_numpy() > cutoff.to_datetime64())
-        & (events["kind"].to_numpy() == ContactKind.PURCHASE)
-        & ~(events["amount"].to_numpy() < 0)
-    ]
-    label = training.index.isin(pd.unique(later["customer"])).astype(int)
-
-    repeaters = int(label.sum())
-    if (
-        len(training) < settings.min_customers
-        or repeaters < settings.min_class_size
-        or len(training) - repeaters < settings.min_class_size
-    ):
+    occurred_at = events["occurred_at"].to_numpy()
+    is_occasion = (events["kind"].to_numpy() == ContactKind.PURCHASE) & ~(
+        events["amount"].to_numpy() < 0
+    )
+    designs, labels = [], []
+    for window in settings.training_windows:
+        cutoff = as_of_utc - pd.Timedelta(days=window)
+        training = features_from_normalized(events, cutoff, settings)
+        later = is_occasion & (occurred_at > cutoff.to_datetime64())
+        label = training.index.isin(pd.unique(events["customer"][later])).astype(int)
+        repeaters = int(label.sum())
+        if (
+            len(training) < settings.min_customers
+            or repeaters < settings.min_class_size
+            or len(training) - repeaters < settings.min_class_size
+        ):
+            continue
+        designs.append(_design(training, window, settings.horizon_days))
+        labels.append(label)
+    if not designs:
         return ChurnModel(None, as_of_utc, 0, settings)
 
-    pipeline = make_pipeline(
-        StandardScaler(),
-        LogisticRegression(C=settings.regularization, max_iter=2000),
+    design = pd.concat(designs, ignore_index=True)
+    label = np.concatenate(labels)
+    scaler = StandardScaler().fit(design)
+    regression = LogisticRegression(
+        C=settings.regularization, solver="newton-cholesky", max_iter=200
     )
-    pipeline.fit(training[list(FEATURE_COLUMNS)], label)
-    return ChurnModel(pipeline, as_of_utc, len(training), settings)
+    regression.fit(scaler.transform(design), label)
+    scorer = LogisticScorer(
+        columns=DESIGN_COLUMNS,
+        means=tuple(float(value) for value in scaler.mean_),
+        scales=tuple(float(value) for value in scaler.scale_),
+        coefficients=tuple(float(value) for value in regression.coef_[0]),
+        intercept=float(regression.intercept_[0]),
+    )
+    return ChurnModel(scorer, as_of_utc, len(design), settings)
+
+
+def _training_sample(events: pd.DataFrame, max_customers: int) -> pd.DataFrame:
+    # The sample keeps the customers with the smallest key hashes, so it depends only on
+    # the keys present up to as_of, not on row order or on later events.
+    categories = events["customer"].cat.categories
+    codes = events["customer"].cat.codes.to_numpy()
+    present = np.flatnonzero(np.bincount(codes, minlength=len(categories)))
+    if present.size <= max_customers:
+        return events
+    keys = categories.to_numpy(dtype=object)[present]
+    hashes = pd.util.hash_array(keys, categorize=False)
+    chosen = present[np.argsort(hashes, kind="stable")[:max_customers]]
+    keep = np.zeros(len(categories), dtype=bool)
+    keep[chosen] = True
+    return events[keep[codes]]
+
+
+def _design(features: pd.DataFrame, window_days: float, reference_days: float) -> pd.DataFrame:
+    # log_window is 0 at the reference horizon, so there the products vanish and the
+    # feature weights alone decide the score.
+    log_window = float(np.log(window_days / reference_days))
+    design = features[list(FEATURE_COLUMNS)].astype(float)
+    products = design * log_window
+    products.columns = [f"{column}_x_log_window" for column in FEATURE_COLUMNS]
+    design.insert(len(FEATURE_COLUMNS), "log_window", log_window)
+    return pd.concat([design, products], axis=1)
 
 
 def churn_risk(
@@ -318,6 +480,7 @@ def churn_risk(
     as_of: datetime,
     settings: RiskSettings = RiskSettings(),
     model: ChurnModel | None = None,
+    horizon_days: int | None = None,
 ) -> pd.Series:
     """Return the churn risk (0 to 1) of every customer with a purchase on or before ``as_of``.
 
@@ -326,11 +489,13 @@ def churn_risk(
         as_of: Aware datetime of the scoring date.
         settings: Model settings, used when ``model`` is None.
         model: A model from ``fit_churn_model``. When None, one is fitted on ``events``.
+        horizon_days: Days ahead that the risk refers to. Defaults to the model's
+            ``settings.horizon_days``.
     """
     if model is None:
         model = fit_churn_model(events, as_of, settings)
     features = purchase_features(events, to_naive_utc(as_of), model.settings)
-    return model.score(features)
+    return model.score(features, horizon_days)
 
 
 def _rule_risk(features: pd.DataFrame, settings: RiskSettings) -> np.ndarray:

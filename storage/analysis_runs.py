@@ -20,11 +20,12 @@ import pandas as pd
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm_core.analysis import analyze
+from crm_core.analysis import AnalysisSettings, analyze
 from crm_core.cadence import CadenceTable, next_followup_at
 from crm_core.model import Level, Stage, Tier
+from crm_core.risk import ChurnModel, fit_churn_model
 from storage.followups import OPEN_STATUSES
-from storage.models import Contact, Customer, FollowUp, StageChange, User
+from storage.models import Contact, Customer, FollowUp, StageChange, Team, User
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +137,28 @@ def _plain_parts(parts: Any) -> list[list[Any]]:
     ]
 
 
+def analyze_with_model(
+    events: pd.DataFrame, now: datetime, customers: pd.DataFrame
+) -> tuple[pd.DataFrame, ChurnModel]:
+    """Fit the churn model, then analyse every customer with it; runs in a worker thread."""
+    settings = AnalysisSettings()
+    model = fit_churn_model(events, now, settings.risk)
+    return analyze(events, now, customers, settings, risk_model=model), model
+
+
+async def load_risk_model(session: AsyncSession, team_id: int) -> ChurnModel | None:
+    """Return the team's stored churn model, or None when there is none or it is outdated."""
+    stored = await session.scalar(select(Team.risk_model).where(Team.id == team_id))
+    if not stored:
+        return None
+    try:
+        return ChurnModel.from_dict(stored)
+    except ValueError as error:
+        # Written by an older release with other features; the next daily run refits it.
+        logger.warning("stored churn model of team %s is unusable: %s", team_id, error)
+        return None
+
+
 async def refresh_team(
     session: AsyncSession, team_id: int, now: datetime, cadence: CadenceTable
 ) -> RefreshSummary:
@@ -149,7 +172,12 @@ async def refresh_team(
     events, customers = await load_team_history(session, team_id)
     if customers.empty:
         return RefreshSummary(0, 0, 0)
-    results = await asyncio.to_thread(analyze, events, now, customers)
+    results, model = await asyncio.to_thread(analyze_with_model, events, now, customers)
+    await session.execute(
+        update(Team)
+        .where(Team.id == team_id)
+        .values(risk_model=model.to_dict(), risk_model_fitted_at=now)
+    )
 
     stored = {
         row.id: row

@@ -19,7 +19,7 @@ from crm_core.cadence import CadenceTable, next_followup_at
 from crm_core.card import ContactLine, CustomerCard, TodayItem, order_today
 from crm_core.model import ContactKind, Level, Stage, Tier
 from crm_core.parsing import normalize_name
-from storage.analysis_runs import analysis_values
+from storage.analysis_runs import analysis_values, load_risk_model
 from storage.followups import OPEN_STATUSES
 from storage.models import Contact, Customer, FollowUp, StageChange, User
 from storage.users import customer_scope
@@ -263,9 +263,10 @@ async def refresh_customer(
 ) -> RefreshResult:
     """Analyse one customer as of ``now`` and store the results on its row.
 
-    Runs ``crm_core.analysis.analyze_one`` in a worker thread with the stored tier and the
-    manual level and stage, keeps the book-wide figures (RFM, contribution share) of the
-    last full analysis, and records a StageChange when the stage changes. ``changed_by`` is
+    Runs ``crm_core.analysis.analyze_one`` in a worker thread with the stored tier, the
+    manual level and stage, and the team's churn model of the last full analysis (the
+    fallback rule until the first one). Keeps the book-wide figures (RFM, contribution
+    share) of the last full analysis, and records a StageChange when the stage changes. ``changed_by`` is
     the user whose manual stage caused the change, None when the history caused it. The
     returned next follow-up comes from the cadence table for the new stage, tier and level,
     counted from the last contact in the owner's time zone. This function does not
@@ -273,6 +274,7 @@ async def refresh_customer(
     """
     events = await customer_events(session, customer.id)
     level_override = customer.level if customer.level_set_by is not None else None
+    risk_model = await load_risk_model(session, customer.team_id)
     row = await asyncio.to_thread(
         analyze_one,
         events,
@@ -281,6 +283,7 @@ async def refresh_customer(
         tier=Tier(customer.tier),
         level_override=level_override,
         stage_override=customer.stage_override,
+        risk_model=risk_model,
     )
     values = analysis_values(row)
     previous_analysis = customer.analysis or {}

@@ -71,6 +71,10 @@ class Team(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Churn-risk model of the last full analysis (``ChurnModel.to_dict``), so that scoring
+    # one customer after a logged contact uses the same model as the daily run.
+    risk_model: Mapped[dict | None] = mapped_column(JSON)
+    risk_model_fitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class User(Base):
