@@ -266,8 +266,9 @@ async def refresh_customer(
     Runs ``crm_core.analysis.analyze_one`` in a worker thread with the stored tier, the
     manual level and stage, and the team's churn model of the last full analysis (the
     fallback rule until the first one). Keeps the book-wide figures (RFM, contribution
-    share) of the last full analysis, and records a StageChange when the stage changes. ``changed_by`` is
-    the user whose manual stage caused the change, None when the history caused it. The
+    share) of the last full analysis, and records a StageChange when the stage changes.
+    ``changed_by`` is the user whose manual stage caused the change, None when the history
+    caused it. The
     returned next follow-up comes from the cadence table for the new stage, tier and level,
     counted from the last contact in the owner's time zone. This function does not
     schedule it.

@@ -491,12 +491,8 @@ async def test_claim_takes_most_valuable_first(sessions) -> None:
     low = await add_followup(sessions, NOW - timedelta(days=3), name="small old")
     high = await add_followup(sessions, NOW - timedelta(minutes=1), name="big new")
     async with sessions() as session, session.begin():
-        low_customer = await session.scalar(
-            select(FollowUp.customer_id).where(FollowUp.id == low)
-        )
-        await session.execute(
-            update(Customer).where(Customer.id == low_customer).values(tier="C")
-        )
+        low_customer = await session.scalar(select(FollowUp.customer_id).where(FollowUp.id == low))
+        await session.execute(update(Customer).where(Customer.id == low_customer).values(tier="C"))
 
     async with sessions() as session, session.begin():
         [claimed] = await claim_due_followups(session, NOW, 50, LEASE, daily_cap=1)
