@@ -210,9 +210,7 @@ async def digest_content(
     return DigestContent(
         day=day,
         reps=tuple(await rep_activity(session, team_id, start, end, now)),
-        declined=tuple(
-            await declined_customers(session, team_id, now - timedelta(days=1), now)
-        ),
+        declined=tuple(await declined_customers(session, team_id, now - timedelta(days=1), now)),
         neglected=tuple(
             await neglected_customers(session, team_id, now, window_of, neglected_limit)
         ),
