@@ -14,6 +14,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from urllib.parse import urlparse
 
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder
@@ -98,6 +99,11 @@ def configure_logging(level: str) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
+def webhook_path(webhook_url: str) -> str:
+    """Return the path of the public webhook URL, which the bot listens on locally too."""
+    return urlparse(webhook_url).path.strip("/")
+
+
 def run_polling(settings: Settings) -> None:
     application = build_application(settings)
     if settings.webhook_url:
@@ -107,6 +113,8 @@ def run_polling(settings: Settings) -> None:
         application.run_webhook(
             listen=settings.webhook_listen,
             port=settings.webhook_port,
+            # The load balancer forwards the public URL's path unchanged.
+            url_path=webhook_path(settings.webhook_url),
             webhook_url=settings.webhook_url,
             secret_token=settings.webhook_secret_token or None,
             allowed_updates=Update.ALL_TYPES,
