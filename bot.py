@@ -27,6 +27,7 @@ from handlers import (
     digest,
     errors,
     fallback,
+    gate,
     jobs,
     log_contact,
     overrides,
@@ -66,6 +67,8 @@ def build_application(
         limiter=RateLimiter(),
     )
 
+    # The gate (group -100) stops edits, group chats and redelivered updates first.
+    gate.register(application)
     # Within one group the first matching handler wins, so the catch-all for unknown
     # commands comes last. Conversations come before plain commands so that a conversation
     # step sees its text first.

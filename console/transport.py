@@ -133,8 +133,12 @@ class LocalTransport(BaseRequest):
         self.sent: list[SentMessage] = []
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.callback_answers: list[dict[str, Any]] = []
-        self._message_ids = itertools.count(1)
-        self._update_ids = itertools.count(1)
+        # Ids start at the current time in microseconds, so a new transport on the same
+        # database (a second console run) never reuses an update id or message id: the bot
+        # drops repeated update ids and keys logged contacts by chat and message id.
+        start = time_module.time_ns() // 1000
+        self._message_ids = itertools.count(start)
+        self._update_ids = itertools.count(start)
         self._updates: asyncio.Queue[dict[str, Any]] | None = None
         self._failures: dict[int, _Failure] = {}
         self._messages: dict[tuple[int, int], SentMessage] = {}

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.ext import ContextTypes
 
 from crm_core.cadence import CadenceTable
@@ -102,14 +102,19 @@ def with_user(*roles: Role) -> Callable[[UserHandler], Callable[..., Awaitable[A
             services = get_services(context)
             async with services.sessions() as session, session.begin():
                 row = await session.get(User, telegram_user.id)
-                if row is not None and (not row.active or row.chat_id != chat.id):
+                # Pushes go to chat_id, so only a private chat may replace it; the gate
+                # stops other chats before this point, and this check keeps it so.
+                moved = (
+                    chat.type == ChatType.PRIVATE and row is not None and row.chat_id != chat.id
+                )
+                if row is not None and (not row.active or moved):
                     await session.execute(
                         sql_update(User)
                         .where(User.id == row.id)
-                        .values(active=True, chat_id=chat.id)
+                        .values(active=True, chat_id=chat.id if moved else row.chat_id)
                     )
                     row.active = True
-                    row.chat_id = chat.id
+                    row.chat_id = chat.id if moved else row.chat_id
                 user = CurrentUser.from_row(row) if row is not None else None
 
             if user is None:

@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from crm_core.i18n import normalize_language, translate
 from handlers.common import get_services
@@ -17,7 +17,11 @@ logger = logging.getLogger(__name__)
 
 
 async def handle_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the error and, when it came from a user's update, tell that user in their language."""
+    """Log the error and, when it came from a user's update, tell that user in their language.
+
+    Raises ApplicationHandlerStop at the end, so that no handler of a later group also
+    replies to the update that failed (the catch-all would add "unknown command").
+    """
     update_id = update.update_id if isinstance(update, Update) else None
     logger.error("error while handling update %s", update_id, exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
@@ -32,6 +36,7 @@ async def handle_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> No
         )
     except TelegramError:
         logger.exception("could not tell chat %s about the error", update.effective_chat.id)
+    raise ApplicationHandlerStop
 
 
 async def _language_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,7 @@ from crm_core.digest import render_digest
 from crm_core.reminder import render_reminder
 from handlers.common import get_services
 from handlers.delivery import DeliveryStatus, push
+from handlers.gate import delete_old_updates
 from handlers.reminders import reminder_keyboard
 from storage.analysis_runs import refresh_team
 from storage.digests import (
@@ -96,6 +97,8 @@ async def tick(application_or_context: Any) -> TickReport:
         return TickReport(skipped=True)
     async with lock:
         # The analysis comes first so that a digest sent in the same tick sees today's stages.
+        services = get_services(application)
+        await _delete_old_update_ids(services, services.clock())
         analysed = await run_daily_analysis(application)
         reminders = await send_due_followups(application)
         digests = await send_due_digests(application)
@@ -133,6 +136,17 @@ async def run_daily_analysis(application: Application) -> int:
             continue
         analysed += 1
     return analysed
+
+
+async def _delete_old_update_ids(services: Any, now: datetime) -> None:
+    """Forget handled update ids older than two days, once per UTC day."""
+    run_key = now.date().isoformat()
+    async with services.sessions() as session, session.begin():
+        if not await claim_run(session, "cleanup:updates", run_key, now, ANALYSIS_LEASE):
+            return
+        deleted = await delete_old_updates(session, now - timedelta(days=2))
+        await finish_run(session, "cleanup:updates", run_key, now)
+    logger.info("deleted %d handled update ids older than two days", deleted)
 
 
 async def send_due_followups(application: Application) -> int:

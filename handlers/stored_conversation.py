@@ -21,12 +21,16 @@ from sqlalchemy import delete
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, BaseHandler, ContextTypes
 
-from handlers.common import get_services
-from storage.models import ConversationState
+from crm_core.i18n import normalize_language, translate
+from handlers.common import Services, get_services
+from storage.models import ConversationState, User
 
 logger = logging.getLogger(__name__)
 
 END = -1
+# Key in the stored data: the newest message id this conversation handled. Message ids in
+# a private chat grow with every message, the user's and the bot's alike.
+_LAST_MESSAGE_KEY = "_last_message_id"
 DEFAULT_TIMEOUT = timedelta(hours=1)
 
 _Candidate = tuple[str, int | None, BaseHandler, Any]
@@ -94,6 +98,13 @@ class StoredConversationHandler(BaseHandler[Update, ContextTypes.DEFAULT_TYPE, N
         if chosen is None:
             return None
         kind, _, handler, result = chosen
+        last_message_id = int(data.pop(_LAST_MESSAGE_KEY, 0))
+        pressed = update.callback_query
+        if pressed is not None and _message_id(update) <= last_message_id:
+            # A second tap on the same keyboard, or a button of an earlier step: applying
+            # it would answer the current step with a value meant for another.
+            await _reject_stale_button(update, services)
+            raise ApplicationHandlerStop
         if kind == "entry":
             data = {}
 
@@ -107,6 +118,7 @@ class StoredConversationHandler(BaseHandler[Update, ContextTypes.DEFAULT_TYPE, N
 
         if new_state is None:
             new_state = current if kind != "entry" else None
+        data[_LAST_MESSAGE_KEY] = max(last_message_id, _message_id(update))
         async with services.sessions() as session, session.begin():
             if new_state is None or new_state == END:
                 await session.execute(
@@ -129,6 +141,19 @@ class StoredConversationHandler(BaseHandler[Update, ContextTypes.DEFAULT_TYPE, N
                 )
         logger.debug("conversation %s of user %s: %s -> %s", self.name, key[1], current, new_state)
         raise ApplicationHandlerStop
+
+
+def _message_id(update: Update) -> int:
+    """Return the id of the user's message, or of the bot message whose button was pressed."""
+    message = update.effective_message
+    return message.message_id if message is not None else 0
+
+
+async def _reject_stale_button(update: Update, services: Services) -> None:
+    async with services.sessions() as session:
+        user = await session.get(User, update.effective_user.id)
+    language = user.language if user is not None else normalize_language(None)
+    await update.callback_query.answer(translate(language, "error.stale_button"))
 
 
 def _matching(

@@ -269,3 +269,17 @@ class JobRun(Base):
     run_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     started_at: Mapped[datetime] = mapped_column(UtcDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class ProcessedUpdate(Base):
+    """Telegram update ids already handled, so a redelivered update is dropped.
+
+    Telegram redelivers an update when the previous delivery was not acknowledged; with
+    several processes, the copy may reach another one. Rows older than two days are
+    deleted by the daily cleanup, because Telegram keeps undelivered updates for 24 hours.
+    """
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)

@@ -6,6 +6,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Ask your manager for an invite code and send /start CODE.",
         "zh": "抱歉，本机器人仅供受邀的销售团队使用。请向经理索取邀请码，然后发送 /start 邀请码。",
     },
+    "access.private_only": {
+        "en": "I only work in a private chat, because my replies contain customer data. "
+        "Message me directly.",
+        "zh": "我只在私聊中工作，因为回复中包含客户数据。请直接给我发消息。",
+    },
     "access.role_required": {
         "en": "Only managers and admins can do that.",
         "zh": "只有经理和管理员可以执行此操作。",

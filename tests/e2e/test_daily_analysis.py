@@ -80,7 +80,11 @@ async def test_daily_analysis_runs_once_per_day(harness):
     await harness.tick()
 
     async with harness.services.sessions() as session:
-        runs = (await session.scalars(select(JobRun).order_by(JobRun.run_key))).all()
+        runs = (
+            await session.scalars(
+                select(JobRun).where(JobRun.name.like("analysis:%")).order_by(JobRun.run_key)
+            )
+        ).all()
     assert [(run.name, run.run_key) for run in runs] == [
         ("analysis:1", "2026-05-15"),
         ("analysis:1", "2026-05-16"),
