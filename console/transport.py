@@ -124,6 +124,8 @@ class _Failure:
     description: str
     times: int
     retry_after: int | None = None
+    # Sends that still succeed before the failures start.
+    after: int = 0
 
 
 class LocalTransport(BaseRequest):
@@ -152,16 +154,19 @@ class LocalTransport(BaseRequest):
         blocked: bool = False,
         retry_after: int | None = None,
         times: int = 1,
+        after: int = 0,
     ) -> None:
-        """Make the next ``times`` sends to ``chat_id`` fail as Telegram would.
+        """Make ``times`` sends to ``chat_id`` fail as Telegram would, after ``after`` succeed.
 
         ``blocked`` responds with 403 (the user blocked the bot). ``retry_after`` responds
         with 429 and that many seconds to wait.
         """
         if blocked:
-            failure = _Failure(403, "Forbidden: bot was blocked by the user", times)
+            failure = _Failure(403, "Forbidden: bot was blocked by the user", times, after=after)
         else:
-            failure = _Failure(429, "Too Many Requests: retry later", times, retry_after or 1)
+            failure = _Failure(
+                429, "Too Many Requests: retry later", times, retry_after or 1, after
+            )
         self._failures[chat_id] = failure
 
     def next_update_id(self) -> int:
@@ -242,6 +247,9 @@ class LocalTransport(BaseRequest):
     def _check_failure(self, chat_id: int) -> None:
         failure = self._failures.get(chat_id)
         if failure is None:
+            return
+        if failure.after > 0:
+            failure.after -= 1
             return
         failure.times -= 1
         if failure.times <= 0:

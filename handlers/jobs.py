@@ -30,10 +30,13 @@ from storage.digests import (
     DueDigest,
     claim_digest,
     digest_content,
+    digest_progress,
     due_digests,
     mark_digest_failed,
+    mark_digest_part_sent,
     mark_digest_sent,
     release_digest,
+    store_digest_parts,
 )
 from storage.followups import (
     ReminderDelivery,
@@ -234,28 +237,36 @@ async def _deliver_digest(application: Application, item: DueDigest) -> bool:
             await mark_digest_failed(session, item.manager_id, item.local_date, claimed_at)
             return False
 
-    try:
-        async with services.sessions() as session:
-            content = await digest_content(
-                session,
-                team_id=item.team_id,
-                zone=ZoneInfo(item.timezone),
-                now=claimed_at,
-                window_of=services.cadence.interval,
-            )
-        parts = render_digest(content, item.language)
-    except Exception:  # the other managers still get theirs
-        logger.exception("cannot build the digest of manager %s", item.manager_id)
-        async with services.sessions() as session, session.begin():
-            await mark_digest_failed(session, item.manager_id, item.local_date, claimed_at)
-        return False
+    async with services.sessions() as session:
+        parts, parts_sent = await digest_progress(session, item.manager_id, item.local_date)
+    if parts is None:
+        try:
+            async with services.sessions() as session, session.begin():
+                content = await digest_content(
+                    session,
+                    team_id=item.team_id,
+                    zone=ZoneInfo(item.timezone),
+                    now=claimed_at,
+                    window_of=services.cadence.interval,
+                )
+                parts = render_digest(content, item.language)
+                await store_digest_parts(session, item.manager_id, item.local_date, parts)
+        except Exception:  # the other managers still get theirs
+            logger.exception("cannot build the digest of manager %s", item.manager_id)
+            async with services.sessions() as session, session.begin():
+                await mark_digest_failed(session, item.manager_id, item.local_date, claimed_at)
+            return False
 
     status = DeliveryStatus.SENT
-    for part in parts:
-        result = await push(application, user_id=item.manager_id, chat_id=item.chat_id, text=part)
+    for index in range(parts_sent, len(parts)):
+        result = await push(
+            application, user_id=item.manager_id, chat_id=item.chat_id, text=parts[index]
+        )
         status = result.status
         if status is not DeliveryStatus.SENT:
             break
+        async with services.sessions() as session, session.begin():
+            await mark_digest_part_sent(session, item.manager_id, item.local_date, index + 1)
 
     async with services.sessions() as session, session.begin():
         now = services.clock()

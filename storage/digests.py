@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -59,8 +59,9 @@ async def due_digests(
 ) -> list[DueDigest]:
     """Return active managers whose digest time has passed today in their zone, unsent.
 
-    A manager is due when no digest row exists for their local date, or when the row is
-    still claimed and its lease ran out (the claiming process died).
+    A manager is due when no digest row exists for their local date, when the row is
+    still claimed and its lease ran out (the claiming process died), or when a passing
+    failure left it to retry.
     """
     managers = await session.scalars(
         select(User).where(User.role == Role.MANAGER.value, User.active.is_(True))
@@ -94,7 +95,7 @@ async def due_digests(
     taken = {
         (manager_id, local_date)
         for manager_id, local_date, status, claimed_at in rows
-        if status != "claimed" or claimed_at > now - lease
+        if status not in ("claimed", "retry") or (status == "claimed" and claimed_at > now - lease)
     }
     return [
         candidate
@@ -115,8 +116,8 @@ async def claim_digest(
 
     ``INSERT ... ON CONFLICT DO NOTHING`` on the unique key inserts the row for exactly one
     process (on PostgreSQL a concurrent insert waits for the first one to commit). A
-    claimed row older than ``lease`` is taken over by a conditional UPDATE that only one
-    process can win.
+    claimed row older than ``lease``, or one left to retry, is taken over by a conditional
+    UPDATE that only one process can win.
     """
     dialect = session.get_bind().dialect.name
     dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -140,12 +141,59 @@ async def claim_digest(
             Digest.manager_id == manager_id,
             Digest.kind == DAILY,
             Digest.local_date == local_date,
-            Digest.status == "claimed",
-            Digest.claimed_at <= now - lease,
+            or_(
+                and_(Digest.status == "claimed", Digest.claimed_at <= now - lease),
+                Digest.status == "retry",
+            ),
         )
-        .values(claimed_at=now)
+        .values(status="claimed", claimed_at=now)
     )
     return result.rowcount == 1
+
+
+async def digest_progress(
+    session: AsyncSession, manager_id: int, local_date: date
+) -> tuple[list[str] | None, int]:
+    """Return the stored parts of a claimed digest (None before the first try) and how many
+    of them were sent."""
+    row = (
+        await session.execute(
+            select(Digest.parts, Digest.parts_sent).where(
+                Digest.manager_id == manager_id,
+                Digest.kind == DAILY,
+                Digest.local_date == local_date,
+            )
+        )
+    ).one()
+    return row.parts, row.parts_sent
+
+
+async def store_digest_parts(
+    session: AsyncSession, manager_id: int, local_date: date, parts: list[str]
+) -> None:
+    await session.execute(
+        update(Digest)
+        .where(
+            Digest.manager_id == manager_id,
+            Digest.kind == DAILY,
+            Digest.local_date == local_date,
+        )
+        .values(parts=parts, parts_sent=0)
+    )
+
+
+async def mark_digest_part_sent(
+    session: AsyncSession, manager_id: int, local_date: date, parts_sent: int
+) -> None:
+    await session.execute(
+        update(Digest)
+        .where(
+            Digest.manager_id == manager_id,
+            Digest.kind == DAILY,
+            Digest.local_date == local_date,
+        )
+        .values(parts_sent=parts_sent)
+    )
 
 
 async def mark_digest_sent(
@@ -178,15 +226,21 @@ async def _finish(
 async def release_digest(
     session: AsyncSession, manager_id: int, local_date: date, claimed_at: datetime
 ) -> None:
-    """Drop this process's claim after a passing failure, so the next tick sends it again."""
+    """Leave the digest to retry after a passing failure; the next tick resumes it.
+
+    The row keeps its stored parts and the count already sent, so the retry sends only
+    the rest.
+    """
     await session.execute(
-        delete(Digest).where(
+        update(Digest)
+        .where(
             Digest.manager_id == manager_id,
             Digest.kind == DAILY,
             Digest.local_date == local_date,
             Digest.status == "claimed",
             Digest.claimed_at == claimed_at,
         )
+        .values(status="retry")
     )
 
 

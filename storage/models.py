@@ -224,6 +224,10 @@ class Digest(Base):
     status: Mapped[str] = mapped_column(String(16), default="claimed")
     claimed_at: Mapped[datetime] = mapped_column(UtcDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The rendered messages and how many went out, so a retry after a failure part-way
+    # resumes with the next part instead of sending the first ones again.
+    parts: Mapped[list | None] = mapped_column(JSON)
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class StageChange(Base):
