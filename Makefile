@@ -5,23 +5,26 @@ BIN := $(VENV)/bin
 
 .PHONY: run test lint bench clean
 
-$(BIN)/activate: requirements.txt requirements-dev.txt
+# Written only after pip succeeds, so a failed install is retried by the next make.
+INSTALLED := $(VENV)/.installed
+
+$(INSTALLED): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
-	touch $(BIN)/activate
+	touch $(INSTALLED)
 
-run: $(BIN)/activate
+run: $(INSTALLED)
 	$(BIN)/python bot.py
 
-test: $(BIN)/activate
+test: $(INSTALLED)
 	$(BIN)/python -m pytest
 
-lint: $(BIN)/activate
+lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: $(BIN)/activate
+bench: $(INSTALLED)
 	$(BIN)/python bench/bench_churn_auc.py
 	$(BIN)/python bench/bench_analysis_speed.py
 

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from urllib.parse import urlparse
 
 from telegram import Update
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest
 
@@ -42,6 +43,8 @@ logger = logging.getLogger(__name__)
 
 # python-telegram-bot requires a token even when no request leaves the process.
 CONSOLE_TOKEN = "1:local-console"
+# Attempts to reach the Bot API at start before giving up with exit code 1.
+BOOTSTRAP_RETRIES = 3
 
 
 def build_application(
@@ -121,10 +124,29 @@ def run_polling(settings: Settings) -> None:
             webhook_url=settings.webhook_url,
             secret_token=settings.webhook_secret_token or None,
             allowed_updates=Update.ALL_TYPES,
+            bootstrap_retries=BOOTSTRAP_RETRIES,
         )
         return
     logger.info("starting in polling mode against %s", settings.telegram_api_base_url)
-    application.run_polling(allowed_updates=Update.ALL_TYPES)
+    # A few retries ride out a network that comes up after the bot at boot.
+    application.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=BOOTSTRAP_RETRIES)
+
+
+def run_for_real(settings: Settings) -> int:
+    """Poll or serve the webhook; return 1 with a one-line reason when Telegram is out of reach."""
+    try:
+        run_polling(settings)
+    except InvalidToken:
+        logger.error("Telegram rejected TELEGRAM_BOT_TOKEN; check the token from @BotFather")
+        return 1
+    except NetworkError as error:
+        logger.error(
+            "cannot reach the Bot API at %s (%s); check TELEGRAM_API_BASE_URL and the network",
+            settings.telegram_api_base_url,
+            error,
+        )
+        return 1
+    return 0
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -186,11 +208,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "console" or (args.command in (None, "run") and settings.console_mode):
         from console.runner import run_console
 
+        if sys.stdin.isatty() and "log_level" not in settings.model_fields_set:
+            # Log lines would land between the prompt and the bot's replies.
+            logging.getLogger().setLevel(logging.WARNING)
         if args.command != "console":
             logger.info("TELEGRAM_BOT_TOKEN is not set, so the bot runs in console mode")
         return asyncio.run(run_console(settings, user_id=getattr(args, "user_id", None)))
-    run_polling(settings)
-    return 0
+    return run_for_real(settings)
 
 
 if __name__ == "__main__":

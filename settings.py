@@ -1,4 +1,4 @@
-"""Settings of the bot, read once from the environment and an optional ``.env`` file.
+"""Settings of the bot, read once from the environment and optional ``.env`` files.
 
 Handlers never read the environment; they receive this object through
 ``context.bot_data["settings"]``. ``.env.example`` lists every variable.
@@ -24,8 +24,12 @@ OFFICIAL_API_BASE_URL = "https://api.telegram.org/bot"
 class Settings(BaseSettings):
     """Settings of one bot process. Every process of one deployment must use the same values."""
 
+    # The project folder's .env first, then one in the working directory, which wins.
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+        env_file=(PROJECT_DIR / ".env", ".env"),
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
     )
 
     telegram_bot_token: str = ""

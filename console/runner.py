@@ -69,6 +69,12 @@ class ConsoleChat:
         language = self.user.language_code or "en"
         print(f"! {translate(language, key, **params)}", file=self.out, flush=True)
 
+    async def print_continuously(self, interval: float = 0.5) -> None:
+        """Print new messages every ``interval`` seconds until cancelled."""
+        while True:
+            await asyncio.sleep(interval)
+            self.print_new()
+
     def print_new(self) -> None:
         """Print messages not printed yet, and messages edited since they were printed."""
         for message in self.transport.messages_to(self.user.id):
@@ -139,6 +145,8 @@ async def run_console(
         if interactive:
             chat._note("console.welcome")
         loop = asyncio.get_running_loop()
+        # In a terminal, pushes from jobs (reminders, digests) show up while the user types.
+        printer = asyncio.create_task(chat.print_continuously()) if interactive else None
         try:
             while True:
                 if interactive:
@@ -147,10 +155,13 @@ async def run_console(
                 if not line:
                     break
                 await chat.handle_line(line)
-                # Jobs may push between lines (interactive use); show what they sent.
                 chat.print_new()
         finally:
+            if printer is not None:
+                printer.cancel()
             await application.stop()
+            # A tick that was running when input ended may have sent more; show it.
+            chat.print_new()
     # run_polling would call these hooks; the console drives the Application by hand.
     await application.post_shutdown(application)
     return 0
