@@ -101,6 +101,9 @@ class InviteError(Exception):
 async def redeem_invite(session: AsyncSession, code: str, profile: Profile, now: datetime) -> User:
     """Mark the invite used and create the user in the inviter's team.
 
+    A manager invited by an admin gets a new team instead, which the manager's own rep
+    invites then join.
+
     The conditional UPDATE makes the code single-use even when two processes redeem it at
     the same moment: only one of them changes the row.
 
@@ -124,7 +127,18 @@ async def redeem_invite(session: AsyncSession, code: str, profile: Profile, now:
     if result.rowcount != 1:
         raise InviteError("access.invite_used")
 
-    user = _new_user(profile, Role(invite.role), invite.team_id, now)
+    role = Role(invite.role)
+    team_id = invite.team_id
+    inviter = await session.get(User, invite.created_by)
+    if role is Role.MANAGER and inviter is not None and Role(inviter.role) is Role.ADMIN:
+        # A manager invited by an admin leads a team of their own; otherwise two managers
+        # invited by one admin would see each other's customers.
+        team = Team(name=profile.full_name or str(profile.user_id), created_at=now)
+        session.add(team)
+        await session.flush()
+        team_id = team.id
+
+    user = _new_user(profile, role, team_id, now)
     session.add(user)
     await session.flush()
     return user

@@ -155,3 +155,35 @@ async def test_help_lists_manager_commands_for_managers(harness):
 
     assert "/digest" in manager_help
     assert "/digest" not in rep_help
+
+
+async def invite_code(harness, inviter: TgUser, role: str) -> str:
+    reply = (await harness.send(inviter, f"/invite {role}"))[0]
+    return reply.plain.split(": ", 1)[1].split()[0]
+
+
+async def test_managers_invited_by_admin_lead_own_teams(harness):
+    north, south = TgUser(20, "North"), TgUser(21, "South")
+    north_rep = TgUser(30, "Nora")
+    await harness.send(ADMIN, "/start")
+    await harness.send(north, f"/start {await invite_code(harness, ADMIN, 'manager')}")
+    await harness.send(south, f"/start {await invite_code(harness, ADMIN, 'manager')}")
+    await harness.send(north_rep, f"/start {await invite_code(harness, north, 'rep')}")
+    await harness.send(north_rep, "/log Polar Ltd call hello")
+    await harness.press(north_rep, 1)
+
+    south_view = await harness.send(south, "/customer Polar Ltd")
+    north_view = await harness.send(north, "/customer Polar Ltd")
+    admin_view = await harness.send(ADMIN, "/customer Polar Ltd")
+
+    async with harness.services.sessions() as session:
+        teams = {
+            user.id: user.team_id
+            for user in [await session.get(User, uid) for uid in (1, 20, 21, 30)]
+        }
+    assert len({teams[1], teams[20], teams[21]}) == 3
+    assert teams[30] == teams[20]
+    assert south_view[-1].plain.startswith("None of your customers")
+    assert "Polar" in south_view[-1].plain  # the name typed, nothing of the card
+    assert north_view[-1].plain.startswith("Polar Ltd")
+    assert admin_view[-1].plain.startswith("Polar Ltd")
