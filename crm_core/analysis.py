@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 import numpy as np
@@ -711,7 +711,7 @@ def _reason_parts(frame: pd.DataFrame, window_days: int) -> tuple[np.ndarray, np
         _PartSpec(
             "analysis.reason.lost",
             causes("lost"),
-            {"date": np.datetime_as_string(frame["lost_at"].to_numpy(), unit="D")},
+            {"date": np.datetime_as_string(frame["lost_at"].to_numpy(), unit="s")},
         ),
         _PartSpec(
             "analysis.reason.refunded",
@@ -725,7 +725,7 @@ def _reason_parts(frame: pd.DataFrame, window_days: int) -> tuple[np.ndarray, np
         _PartSpec(
             "analysis.reason.no_purchase",
             causes("no_purchase") & ~no_contact,
-            {"date": np.datetime_as_string(frame["last_contact_at"].to_numpy(), unit="D")},
+            {"date": np.datetime_as_string(frame["last_contact_at"].to_numpy(), unit="s")},
         ),
         _PartSpec("analysis.reason.single_purchase", causes("single"), {"days": recency}),
         _PartSpec(
@@ -867,16 +867,31 @@ def _whole_days(values: np.ndarray) -> np.ndarray:
     return (np.sign(known) * np.floor(np.abs(known) + 0.5)).astype(np.int64)
 
 
-def render_reason(parts: Iterable[ReasonPart], language: str) -> str:
+def render_reason(
+    parts: Iterable[ReasonPart], language: str, timezone: tzinfo | None = None
+) -> str:
     """Render reason parts in ``language`` and join them with "; ".
 
     Parameters that are a Stage, Level or Tier render as their label in that language.
+    A ``date`` parameter holds a naive UTC timestamp (``YYYY-MM-DDTHH:MM:SS``) and renders
+    as the date in ``timezone`` (UTC when None), so a contact late in the reader's evening
+    shows the reader's date. Plain ``YYYY-MM-DD`` values, stored by older releases, render
+    as they are.
     """
     texts = []
     for key, params in parts:
         rendered = {name: _label(value, language) for name, value in params.items()}
+        if isinstance(rendered.get("date"), str):
+            rendered["date"] = _local_date_text(rendered["date"], timezone)
         texts.append(translate(language, key, **rendered))
     return "; ".join(texts)
+
+
+def _local_date_text(value: str, timezone: tzinfo | None) -> str:
+    if "T" not in value:
+        return value
+    moment = datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return moment.astimezone(timezone or UTC).date().isoformat()
 
 
 def _label(value: object, language: str) -> object:

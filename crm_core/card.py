@@ -156,13 +156,15 @@ def format_local_datetime(moment: datetime, timezone: ZoneInfo, language: str) -
     return Markup(text)
 
 
-def render_stage_line(stage: Stage, reason: ReasonParts, language: str) -> str:
+def render_stage_line(
+    stage: Stage, reason: ReasonParts, language: str, timezone: ZoneInfo | None = None
+) -> str:
     """Render ``Stage: growth (reason)``, or the stage alone when there is no reason."""
     label = Markup(stage_label(stage, language))
     parts = [tuple(part) for part in reason]
     if not parts:
         return translate(language, "customers.card.stage_no_reason", stage=label)
-    text = Markup(render_reason(parts, language))
+    text = Markup(render_reason(parts, language, timezone))
     return translate(language, "customers.card.stage", stage=label, reason=text)
 
 
@@ -187,7 +189,7 @@ def render_card(card: CustomerCard, language: str, timezone: ZoneInfo, now: date
         )
     if card.upgrade is not None:
         lines.append(render_upgrade_line(card.upgrade, language))
-    lines.append(render_stage_line(card.stage, card.stage_reason, language))
+    lines.append(render_stage_line(card.stage, card.stage_reason, language, timezone))
     if card.stage_override_by is not None and card.stage_override_at is not None:
         lines.append(
             _set_by_line(
@@ -235,7 +237,7 @@ def render_confirmation(logged: LoggedView, language: str, timezone: ZoneInfo) -
     parts = [tuple(part) for part in logged.stage_reason]
     if parts:
         key += "_reason"
-        params["reason"] = Markup(render_reason(parts, language))
+        params["reason"] = Markup(render_reason(parts, language, timezone))
     lines.append(translate(language, key, **params))
 
     if logged.next_followup_at is None:

@@ -77,7 +77,7 @@ def render_reminder(view: ReminderView, language: str, zone: ZoneInfo, now: date
     stage = Markup(stage_label(view.stage, language))
     reason_parts = [tuple(part) for part in view.stage_reason]
     if reason_parts:
-        reason = Markup(render_reason(reason_parts, language))
+        reason = Markup(render_reason(reason_parts, language, zone))
         lines.append(
             translate(language, "reminders.stage_with_reason", stage=stage, reason=reason)
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 from importlib import resources
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -501,3 +502,17 @@ def test_cdnow_every_customer_has_stage():
     assert result["level"].isin([str(level) for level in Level]).all()
     assert result["churn_risk"].between(0, 1).all()
     assert (result["reason"] != "").all()
+
+
+def test_render_reason_date_in_reader_zone():
+    parts = [("analysis.reason.no_purchase", {"date": "2026-03-02T10:30:00"})]
+
+    assert render_reason(parts, "en") == "no purchase yet, last contact on 2026-03-02"
+    assert (
+        render_reason(parts, "en", ZoneInfo("Pacific/Kiritimati"))
+        == "no purchase yet, last contact on 2026-03-03"
+    )
+    assert (
+        render_reason([("analysis.reason.no_purchase", {"date": "2026-03-02"})], "en")
+        == "no purchase yet, last contact on 2026-03-02"
+    )
