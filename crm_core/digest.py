@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -140,7 +140,12 @@ def _value_order(item: NeglectedCustomer) -> tuple[str, Decimal, str, int]:
     return (customer.tier.value, -customer.revenue, customer.customer_name, customer.customer_id)
 
 
-def render_digest(content: DigestContent, language: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+def render_digest(
+    content: DigestContent,
+    language: str,
+    limit: int = MESSAGE_LIMIT,
+    timezone: tzinfo | None = None,
+) -> list[str]:
     """Render the digest as HTML messages, each at most ``limit`` UTF-16 units.
 
     Every name is escaped. One line per rep or customer, so a long team splits between
@@ -150,7 +155,7 @@ def render_digest(content: DigestContent, language: str, limit: int = MESSAGE_LI
     lines = [translate(language, "digest.title", date=digest_date.isoformat()), ""]
     lines += _activity_lines(content, language)
     lines.append("")
-    lines += _declined_lines(content.declined, language)
+    lines += _declined_lines(content.declined, language, timezone)
     lines.append("")
     lines += _neglected_lines(content.neglected, language)
     return split_message("\n".join(lines), limit)
@@ -183,14 +188,16 @@ def _activity_lines(content: DigestContent, language: str) -> list[str]:
     return lines
 
 
-def _declined_lines(declined: tuple[DeclinedCustomer, ...], language: str) -> list[str]:
+def _declined_lines(
+    declined: tuple[DeclinedCustomer, ...], language: str, timezone: tzinfo | None
+) -> list[str]:
     lines = [translate(language, "digest.declined.heading")]
     if not declined:
         lines.append(translate(language, "digest.none"))
         return lines
     for customer in declined:
         if customer.reason:
-            reason = Markup(render_reason(list(customer.reason), language))
+            reason = Markup(render_reason(list(customer.reason), language, timezone))
             key, params = "digest.declined.line_reason", {"reason": reason}
         else:
             key, params = "digest.declined.line", {}

@@ -34,7 +34,7 @@ async def show_digest(
             window_of=services.cadence.interval,
         )
 
-    for part in render_digest(content, user.language):
+    for part in render_digest(content, user.language, timezone=user.timezone):
         await reply(update, context, user, part)
 
 

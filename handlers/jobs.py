@@ -249,7 +249,7 @@ async def _deliver_digest(application: Application, item: DueDigest) -> bool:
                     now=claimed_at,
                     window_of=services.cadence.interval,
                 )
-                parts = render_digest(content, item.language)
+                parts = render_digest(content, item.language, timezone=ZoneInfo(item.timezone))
                 await store_digest_parts(session, item.manager_id, item.local_date, parts)
         except Exception:  # the other managers still get theirs
             logger.exception("cannot build the digest of manager %s", item.manager_id)
