@@ -12,6 +12,7 @@ import csv
 import re
 import warnings
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ import pandas as pd
 
 from crm_core.i18n import translate
 from crm_core.model import ContactKind
+from storage.models import Contact, Customer
 
 # Aliases are compared after lower-casing and turning spaces and hyphens into underscores.
 # Earlier aliases win when a file has several candidates.
@@ -84,6 +86,16 @@ _NUMBER = re.compile(r"^[-+]?\d+([.,]\d+)?$")
 _CURRENCY = re.compile(r"[\s$€£¥]")
 _THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+$")
 
+# Bounds of the columns that imported values go into, so that a value out of range rejects
+# the file here instead of failing in the database (PostgreSQL) or being stored as is
+# (SQLite, which does not enforce them).
+_AMOUNT_TYPE = Contact.__table__.c.amount.type
+CENT = Decimal(1).scaleb(-_AMOUNT_TYPE.scale)
+AMOUNT_MAX = Decimal(10) ** (_AMOUNT_TYPE.precision - _AMOUNT_TYPE.scale) - CENT
+CUSTOMER_MAX_LENGTH = Customer.__table__.c.external_id.type.length
+SATISFACTION_MIN = 1
+SATISFACTION_MAX = 5
+
 
 class HistoryFileError(ValueError):
     """Raised when a history file cannot be read; the message names file, column and row.
@@ -132,7 +144,8 @@ def read_history(path: Path, options: ColumnOptions = ColumnOptions()) -> pd.Dat
 
     Raises:
         HistoryFileError: If the file is missing or unreadable, a column cannot be found, or
-            a value cannot be parsed. The message names the row and the option to pass.
+            a value cannot be parsed or lies outside the range of its database column. The
+            message names the row and the option to pass.
     """
     path = Path(path)
     if not path.is_file():
@@ -324,22 +337,21 @@ def _build_events(
             row=int(rows[missing.argmax()]),
             file=str(path),
         )
-
-    occurred_at = _parse_dates(table[columns["date"]], columns["date"], rows, options, path)
-    amount = _parse_numbers(table, columns["amount"], rows, path, "history_file.error.bad_amount")
-    satisfaction = _parse_numbers(
-        table, columns["satisfaction"], rows, path, "history_file.error.bad_satisfaction"
-    )
-    out_of_range = ~np.isnan(satisfaction) & ((satisfaction < 1) | (satisfaction > 5))
-    if out_of_range.any():
-        position = int(out_of_range.argmax())
+    too_long = (customers.str.len() > CUSTOMER_MAX_LENGTH).to_numpy()
+    if too_long.any():
+        position = int(too_long.argmax())
         raise HistoryFileError(
-            "history_file.error.bad_satisfaction",
-            value=str(table[columns["satisfaction"]].iloc[position]),
-            column=columns["satisfaction"],
+            "history_file.error.long_customer",
+            length=len(customers.iloc[position]),
+            maximum=CUSTOMER_MAX_LENGTH,
+            column=customer_column,
             row=int(rows[position]),
             file=str(path),
         )
+
+    occurred_at = _parse_dates(table[columns["date"]], columns["date"], rows, options, path)
+    amount = _parse_amounts(table, columns["amount"], rows, path)
+    satisfaction = _parse_satisfaction(table, columns["satisfaction"], rows, path)
     kinds = _parse_kinds(table, columns["kind"], rows, path)
     if columns["kind"] is not None:
         # A row of kind "refund" is a purchase with a negative amount, whatever its sign.
@@ -394,24 +406,89 @@ def _parse_dates(
     )
 
 
-def _parse_numbers(
-    table: pd.DataFrame, column: str | None, rows: np.ndarray, path: Path, error_key: str
+def _parse_amounts(
+    table: pd.DataFrame, column: str | None, rows: np.ndarray, path: Path
 ) -> np.ndarray:
+    """Parse amounts exactly as decimals, round them to cents and check the column's range.
+
+    The result is float for the analysis. Every value is a whole number of cents of at most
+    ``AMOUNT_MAX`` (14 significant digits), so ``repr`` of the float gives back the decimal,
+    because an IEEE 754 double round-trips every decimal of up to 15 significant digits.
+    """
+    amounts = np.full(len(table), np.nan)
+    if column is None:
+        return amounts
+    texts = table[column].fillna("").astype(str).map(_plain_number)
+    for position, text in enumerate(texts):
+        if text == "":
+            continue
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            amount = None
+        if amount is None or not amount.is_finite():
+            raise _value_error(
+                "history_file.error.bad_amount", table, column, rows, position, path
+            )
+        # Checked before rounding, because quantize raises InvalidOperation past 28 digits.
+        if abs(amount) >= AMOUNT_MAX + CENT / 2:
+            raise _value_error(
+                "history_file.error.amount_out_of_range",
+                table,
+                column,
+                rows,
+                position,
+                path,
+                maximum=f"{AMOUNT_MAX:,}",
+            )
+        amounts[position] = float(amount.quantize(CENT, rounding=ROUND_HALF_UP))
+    return amounts
+
+
+def _parse_satisfaction(
+    table: pd.DataFrame, column: str | None, rows: np.ndarray, path: Path
+) -> np.ndarray:
+    """Parse satisfaction scores, which must be whole numbers in the 1-5 scale of the bot."""
     if column is None:
         return np.full(len(table), np.nan)
     texts = table[column].fillna("").astype(str).map(_plain_number)
-    numbers = pd.to_numeric(texts.where(texts != "", None), errors="coerce")
-    bad = numbers.isna() & (texts != "")
+    scores = pd.to_numeric(texts.where(texts != "", None), errors="coerce").astype(float)
+    valid = (
+        (scores >= SATISFACTION_MIN) & (scores <= SATISFACTION_MAX) & (scores == scores.round())
+    )
+    bad = ~valid & (texts != "")
     if bad.any():
         position = int(bad.to_numpy().argmax())
-        raise HistoryFileError(
-            error_key,
-            value=str(table[column].iloc[position]),
-            column=column,
-            row=int(rows[position]),
-            file=str(path),
+        raise _value_error(
+            "history_file.error.bad_satisfaction",
+            table,
+            column,
+            rows,
+            position,
+            path,
+            minimum=SATISFACTION_MIN,
+            maximum=SATISFACTION_MAX,
         )
-    return numbers.astype(float).to_numpy()
+    return scores.to_numpy()
+
+
+def _value_error(
+    key: str,
+    table: pd.DataFrame,
+    column: str,
+    rows: np.ndarray,
+    position: int,
+    path: Path,
+    **params: object,
+) -> HistoryFileError:
+    return HistoryFileError(
+        key,
+        value=str(table[column].iloc[position]),
+        column=column,
+        row=int(rows[position]),
+        file=str(path),
+        **params,
+    )
 
 
 def _plain_number(text: str) -> str:

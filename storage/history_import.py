@@ -7,12 +7,14 @@ import asyncio
 import hashlib
 import logging
 import sys
+from collections import Counter, defaultdict
 from datetime import UTC, datetime, time
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_core.analysis import analyze, render_reason
@@ -23,7 +25,13 @@ from settings import Settings
 from storage import users
 from storage.analysis_runs import load_team_history, refresh_team
 from storage.db import create_engine, create_sessionmaker, migrate
-from storage.history_file import ColumnOptions, HistoryFileError, read_history
+from storage.history_file import (
+    AMOUNT_MAX,
+    CENT,
+    ColumnOptions,
+    HistoryFileError,
+    read_history,
+)
 from storage.models import Contact, Customer, Team, User
 
 logger = logging.getLogger(__name__)
@@ -58,12 +66,17 @@ async def _owner(
 
 
 async def import_history(
-    session: AsyncSession, events: pd.DataFrame, owner: User, file_digest: str, now: datetime
+    session: AsyncSession, events: pd.DataFrame, owner: User, now: datetime
 ) -> dict[str, int]:
     """Insert the customers and events of a history frame for ``owner``'s team.
 
-    Each row gets the source key ``import:<file digest>:<row>``, so importing the same file
-    twice adds nothing. Customers are matched by their key in the file (``external_id``).
+    Customers are matched by their key in the file (``external_id``). A row whose source
+    key (see ``_source_keys``) is already stored is skipped, so importing a file again, or
+    a later export that repeats its rows, adds only the rows not imported before.
+
+    Raises:
+        HistoryFileError: If the amounts of one customer, stored and new, add up to more
+            than the revenue column stores. Nothing is inserted then.
     """
     team_id = owner.team_id
     keys = events["customer"].astype(str)
@@ -120,20 +133,9 @@ async def import_history(
         ).all()
     )
 
-    prefix = f"import:{file_digest}:"
-    already = set(
-        (
-            await session.scalars(
-                select(Contact.source_key).where(Contact.source_key.like(prefix + "%"))
-            )
-        ).all()
-    )
     contact_rows: list[dict[str, Any]] = []
-    for position, row in enumerate(events.itertuples(index=False)):
-        source_key = f"{prefix}{position}"
-        if source_key in already:
-            continue
-        amount = None if pd.isna(row.amount) else round(float(row.amount), 2)
+    for row in events.itertuples(index=False):
+        amount = None if pd.isna(row.amount) else _cents(row.amount)
         satisfaction = None if pd.isna(row.satisfaction) else int(row.satisfaction)
         contact_rows.append(
             {
@@ -145,10 +147,22 @@ async def import_history(
                 "amount": amount,
                 "satisfaction": satisfaction,
                 "source": "import",
-                "source_key": source_key,
                 "created_at": now,
             }
         )
+    for contact, source_key in zip(contact_rows, _source_keys(contact_rows), strict=True):
+        contact["source_key"] = source_key
+
+    already: set[str] = set()
+    for start in range(0, len(contact_rows), INSERT_BATCH):
+        batch = [contact["source_key"] for contact in contact_rows[start : start + INSERT_BATCH]]
+        stored = await session.scalars(
+            select(Contact.source_key).where(Contact.source_key.in_(batch))
+        )
+        already.update(stored)
+    contact_rows = [contact for contact in contact_rows if contact["source_key"] not in already]
+    await _check_totals(session, team_id, contact_rows, ids)
+
     for start in range(0, len(contact_rows), INSERT_BATCH):
         await session.execute(insert(Contact), contact_rows[start : start + INSERT_BATCH])
     return {
@@ -159,18 +173,80 @@ async def import_history(
     }
 
 
+def _source_keys(contact_rows: list[dict[str, Any]]) -> list[str]:
+    """Return ``import:<content hash>:<occurrence>`` for each contact row, in order.
+
+    The hash covers the customer id, time, kind, amount and satisfaction. The occurrence
+    counts identical rows before this one in the same frame, so two genuine identical
+    purchases in one file both count, and a later file repeating both adds neither.
+
+    NOTE: Imports made before this key format stored ``import:<file hash>:<row>`` keys, which
+    these never equal, so importing such rows again adds them a second time.
+    """
+    occurrences: Counter[str] = Counter()
+    source_keys = []
+    for contact in contact_rows:
+        amount = contact["amount"]
+        satisfaction = contact["satisfaction"]
+        content = "|".join(
+            (
+                str(contact["customer_id"]),
+                contact["occurred_at"].isoformat(),
+                contact["kind"],
+                "" if amount is None else str(amount),
+                "" if satisfaction is None else str(satisfaction),
+            )
+        )
+        digest = hashlib.sha256(content.encode()).hexdigest()[:32]
+        source_keys.append(f"import:{digest}:{occurrences[digest]}")
+        occurrences[digest] += 1
+    return source_keys
+
+
+async def _check_totals(
+    session: AsyncSession, team_id: int, contact_rows: list[dict[str, Any]], ids: dict[str, int]
+) -> None:
+    """Reject amounts whose sum per customer could overflow the revenue column.
+
+    The revenue at any date is a signed sum of some of a customer's amounts, so the sum of
+    their absolute values, stored and new, bounds it.
+    """
+    totals: dict[int, Decimal] = defaultdict(Decimal)
+    for contact in contact_rows:
+        if contact["amount"] is not None:
+            totals[contact["customer_id"]] += abs(contact["amount"])
+    if not totals:
+        return
+    stored = await session.execute(
+        select(Contact.customer_id, func.sum(func.abs(Contact.amount)))
+        .join(Customer, Customer.id == Contact.customer_id)
+        .where(Customer.team_id == team_id, Contact.amount.is_not(None))
+        .group_by(Contact.customer_id)
+    )
+    for customer_id, total in stored.all():
+        if customer_id in totals:
+            # SQLite returns the sum as a float, PostgreSQL as a Decimal.
+            totals[customer_id] += Decimal(str(total)).quantize(CENT, rounding=ROUND_HALF_UP)
+    customer_id, largest = max(totals.items(), key=lambda item: item[1])
+    if largest > AMOUNT_MAX:
+        keys = {value: key for key, value in ids.items()}
+        raise HistoryFileError(
+            "history_file.error.revenue_out_of_range",
+            customer=keys[customer_id],
+            total=f"{largest:,}",
+            maximum=f"{AMOUNT_MAX:,}",
+        )
+
+
+def _cents(amount: float) -> Decimal:
+    # read_history rounds amounts to cents, so repr gives back their exact decimal.
+    return Decimal(repr(float(amount))).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
 def _aware_utc(moment: object) -> datetime:
     stamp = pd.Timestamp(moment)
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
     return stamp.to_pydatetime()
-
-
-def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:16]
 
 
 def _column_options(args: argparse.Namespace) -> ColumnOptions:
@@ -206,9 +282,13 @@ async def run_import(settings: Settings, args: argparse.Namespace) -> int:
             if owner is None or owner.team_id is None:
                 _say(language, "cli.owner_not_found", owner=str(args.owner))
                 return 2
-            counts = await import_history(session, events, owner, _file_digest(path), now)
+            counts = await import_history(session, events, owner, now)
             cadence = CadenceTable.load(settings.cadence_file)
             summary = await refresh_team(session, owner.team_id, now, cadence)
+    except HistoryFileError as error:
+        # Raised inside the transaction, which has rolled back, so nothing is stored.
+        print(translate(language, error.message_key, **error.params), file=sys.stderr)
+        return 2
     finally:
         await engine.dispose()
 
@@ -231,6 +311,17 @@ def _parse_as_of(value: str) -> datetime | None:
     return datetime.combine(day, time(23, 59, 59), tzinfo=UTC)
 
 
+def _earliest_date(events: pd.DataFrame, customers: pd.DataFrame) -> pd.Timestamp:
+    """Return the earliest event time or customer creation time, in UTC."""
+    moments = pd.concat(
+        [
+            pd.to_datetime(events["occurred_at"], utc=True),
+            pd.to_datetime(customers["created_at"], utc=True),
+        ]
+    )
+    return moments.min()
+
+
 async def run_analyze(settings: Settings, args: argparse.Namespace) -> int:
     """Write one row per customer, from the history up to ``--as-of``, to ``--out``."""
     language = args.language if args.language in ("en", "zh") else "en"
@@ -242,6 +333,7 @@ async def run_analyze(settings: Settings, args: argparse.Namespace) -> int:
     engine = create_engine(settings.database_url)
     sessions = create_sessionmaker(engine)
     frames = []
+    earliest: list[pd.Timestamp] = []
     try:
         await migrate(engine)
         async with sessions() as session:
@@ -251,6 +343,7 @@ async def run_analyze(settings: Settings, args: argparse.Namespace) -> int:
                 events, customers = await load_team_history(session, team_id)
                 if customers.empty:
                     continue
+                earliest.append(_earliest_date(events, customers))
                 result = await asyncio.to_thread(analyze, events, as_of, customers)
                 result = result.assign(team=team_id)
                 frames.append(result)
@@ -261,6 +354,11 @@ async def run_analyze(settings: Settings, args: argparse.Namespace) -> int:
         _say(language, "cli.nothing_to_analyze")
         return 1
     table = pd.concat(frames)
+    if table.empty:
+        # Every customer was created and every event happened after --as-of.
+        first = min(earliest).date().isoformat()
+        _say(language, "cli.nothing_before_as_of", as_of=args.as_of, first=first)
+        return 1
     table["reason"] = [render_reason(parts, language) for parts in table["reason_parts"]]
     table.index = [names.get(int(key), key) for key in table.index]
     table.index.name = "customer"

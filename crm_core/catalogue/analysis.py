@@ -182,6 +182,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": '{file} 第 {row} 行 {column} 列的金额 "{value}" 无效。如果这不是金额列，请用 '
         "--amount-col 指定。",
     },
+    "history_file.error.amount_out_of_range": {
+        "en": 'Amount "{value}" in column {column}, row {row} of {file} is out of range: the '
+        "largest amount the database stores is {maximum}.",
+        "zh": '{file} 第 {row} 行 {column} 列的金额 "{value}" 超出范围：数据库能存储的最大金额为 '
+        "{maximum}。",
+    },
+    "history_file.error.revenue_out_of_range": {
+        "en": 'The absolute amounts of customer "{customer}" add up to {total}, more than the '
+        "largest revenue the database stores ({maximum}). Nothing was imported.",
+        "zh": '客户 "{customer}" 的金额绝对值合计为 {total}，超过数据库能存储的最大营收'
+        "（{maximum}）。未导入任何内容。",
+    },
+    "history_file.error.long_customer": {
+        "en": "Customer in column {column}, row {row} of {file} has {length} characters, more "
+        "than the maximum of {maximum}.",
+        "zh": "{file} 第 {row} 行 {column} 列的客户有 {length} 个字符，"
+        "超过上限 {maximum} 个字符。",
+    },
     "history_file.error.missing_customer": {
         "en": "Missing customer in column {column}, row {row} of {file}.",
         "zh": "{file} 第 {row} 行 {column} 列缺少客户。",
@@ -193,8 +211,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "history_file.error.bad_satisfaction": {
         "en": 'Invalid satisfaction "{value}" in column {column}, row {row} of {file}. '
-        "Expected a number from 1 to 5.",
-        "zh": '{file} 第 {row} 行 {column} 列的满意度 "{value}" 无效。应为 1 到 5 的数字。',
+        "Expected a whole number from {minimum} to {maximum}.",
+        "zh": '{file} 第 {row} 行 {column} 列的满意度 "{value}" 无效。应为 {minimum} 到 {maximum} '
+        "的整数。",
     },
     "history_file.error.too_few_columns": {
         "en": "History file {file} has {count} columns, but a history needs at least a "

@@ -30,6 +30,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "python bot.py import FILE",
         "zh": "数据库中还没有客户。请先导入历史记录：python bot.py import 文件",
     },
+    "cli.nothing_before_as_of": {
+        "en": "Nothing to analyse on or before {as_of}: the earliest customer or event is from "
+        "{first}. Pass a later --as-of. No file was written.",
+        "zh": "{as_of} 及之前没有可分析的内容：最早的客户或记录来自 {first}。"
+        "请使用更晚的 --as-of。未写入任何文件。",
+    },
     "cli.analyze_done": {
         "en": "Wrote {customers} customers, analysed as of {as_of}, to {path}.",
         "zh": "已将 {customers} 位客户（截至 {as_of} 的分析）写入 {path}。",

@@ -59,7 +59,7 @@ async def seed(sessions) -> User:
     profile = Profile(7, 7, "Rep", None, "en", "UTC", time(8, 30))
     async with sessions() as session, session.begin():
         owner = await create_demo_manager(session, profile, NOW)
-        await import_history(session, synthetic_history(), owner, "test", NOW)
+        await import_history(session, synthetic_history(), owner, NOW)
     return owner
 
 

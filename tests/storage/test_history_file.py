@@ -239,3 +239,95 @@ def test_error_message_in_chinese(tmp_path: Path):
         read_history(write(tmp_path, "h.csv", text))
 
     assert "第 3 行" in caught.value.render("zh")
+
+
+def test_amount_beyond_column_rejected(tmp_path: Path):
+    text = "customer,date,amount\nOk,2026-01-05,10\nHuge,2026-01-08,1000000000000000\n"
+
+    with pytest.raises(HistoryFileError) as caught:
+        read_history(write(tmp_path, "h.csv", text))
+
+    assert caught.value.message_key == "history_file.error.amount_out_of_range"
+    assert caught.value.params["row"] == 3
+    assert caught.value.params["column"] == "amount"
+    assert caught.value.params["maximum"] == "999,999,999,999.99"
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [
+        pytest.param("1000000000000", id="one-above"),
+        pytest.param("-1000000000000", id="negative"),
+        pytest.param("999999999999.995", id="rounds-above"),
+        pytest.param("1e40", id="exponent"),
+    ],
+)
+def test_amount_out_of_range_rejected(tmp_path: Path, amount: str):
+    text = f"customer,date,amount\nA,2026-01-05,{amount}\n"
+
+    with pytest.raises(HistoryFileError) as caught:
+        read_history(write(tmp_path, "h.csv", text))
+
+    assert caught.value.message_key == "history_file.error.amount_out_of_range"
+    assert caught.value.params["row"] == 2
+
+
+@pytest.mark.parametrize("amount", ["inf", "-Infinity", "nan"])
+def test_amount_not_finite_rejected(tmp_path: Path, amount: str):
+    text = f"customer,date,amount\nA,2026-01-05,{amount}\n"
+
+    with pytest.raises(HistoryFileError) as caught:
+        read_history(write(tmp_path, "h.csv", text))
+
+    assert caught.value.message_key == "history_file.error.bad_amount"
+    assert caught.value.params["value"] == amount
+
+
+def test_amount_limits_accepted(tmp_path: Path):
+    text = "customer,date,amount\nA,2026-01-05,999999999999.99\nB,2026-01-05,-999999999999.99\n"
+    text += "C,2026-01-05,999999999999.994\n"
+
+    events = read_history(write(tmp_path, "h.csv", text))
+
+    assert events["amount"].tolist() == [999999999999.99, -999999999999.99, 999999999999.99]
+
+
+def test_amount_rounded_half_up(tmp_path: Path):
+    text = "customer,date,amount\nA,2026-01-05,2.675\nB,2026-01-05,-2.675\nC,2026-01-05,1.004\n"
+
+    events = read_history(write(tmp_path, "h.csv", text))
+
+    # Decimal rounding of the text. round(2.675, 2) on the float gives 2.67.
+    assert events["amount"].tolist() == [2.68, -2.68, 1.0]
+
+
+@pytest.mark.parametrize("score", ["4.5", "0", "-1", "inf"])
+def test_satisfaction_not_whole_in_scale(tmp_path: Path, score: str):
+    text = f"customer,date,kind,satisfaction\nA,2026-01-05,call,3\nA,2026-01-06,call,{score}\n"
+
+    with pytest.raises(HistoryFileError) as caught:
+        read_history(write(tmp_path, "h.csv", text))
+
+    assert caught.value.message_key == "history_file.error.bad_satisfaction"
+    assert caught.value.params["row"] == 3
+    assert "whole number from 1 to 5" in str(caught.value)
+
+
+def test_satisfaction_scale_ends_accepted(tmp_path: Path):
+    text = "customer,date,kind,satisfaction\nA,2026-01-05,call,1\nA,2026-01-06,call,5.0\n"
+
+    events = read_history(write(tmp_path, "h.csv", text))
+
+    assert events["satisfaction"].tolist() == [1.0, 5.0]
+
+
+def test_customer_too_long_rejected(tmp_path: Path):
+    text = f"customer,date,amount\n{'x' * 100},2026-01-05,1\n{'y' * 101},2026-01-06,1\n"
+
+    with pytest.raises(HistoryFileError) as caught:
+        read_history(write(tmp_path, "h.csv", text))
+
+    assert caught.value.message_key == "history_file.error.long_customer"
+    assert caught.value.params["row"] == 3
+    assert caught.value.params["length"] == 101
+    assert caught.value.params["maximum"] == 100

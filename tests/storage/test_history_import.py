@@ -1,4 +1,4 @@
-"""The import and analyze commands on the real CDNOW purchase history."""
+"""The import and analyze commands on the CDNOW purchase history and on small files."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import csv
 import io
+from decimal import Decimal
 from pathlib import Path
 
 import lifetimes.datasets
@@ -70,6 +71,29 @@ async def _reset_schema(url: str) -> None:
             await connection.execute(text("CREATE SCHEMA public"))
     finally:
         await engine.dispose()
+
+
+async def _stored(url: str) -> dict[str, list]:
+    """Return the stored contact amounts in time order and the revenue of each customer."""
+    engine = create_engine(url)
+    sessions = create_sessionmaker(engine)
+    try:
+        async with sessions() as session:
+            amounts = await session.scalars(
+                select(Contact.amount).order_by(Contact.occurred_at, Contact.id)
+            )
+            revenue = await session.execute(
+                select(Customer.name, Customer.revenue).order_by(Customer.name)
+            )
+            return {"amounts": list(amounts), "revenue": [tuple(row) for row in revenue]}
+    finally:
+        await engine.dispose()
+
+
+def _write(folder: Path, name: str, rows: list[str]) -> Path:
+    path = folder / name
+    path.write_text("customer,date,amount\n" + "".join(row + "\n" for row in rows))
+    return path
 
 
 async def _counts(url: str) -> dict[str, object]:
@@ -177,3 +201,119 @@ def test_cli_bad_input_is_reported(database_url, capsys, argv, message):
     output = capsys.readouterr()
     assert exit_code != 0
     assert message in output.out + output.err
+
+
+def test_import_grown_export_adds_new_rows_only(database_url, tmp_path, capsys):
+    january = _write(tmp_path, "january.csv", ["Solo,2024-01-05,10"])
+    february = _write(tmp_path, "february.csv", ["Solo,2024-01-05,10", "Solo,2024-02-05,20"])
+    assert main(["import", str(january)]) == 0
+
+    exit_code = main(["import", str(february)])
+
+    stored = asyncio.run(_stored(database_url))
+    assert exit_code == 0
+    assert stored["amounts"] == [Decimal("10.00"), Decimal("20.00")]
+    assert stored["revenue"] == [("Solo", Decimal("30.00"))]
+    output = capsys.readouterr().out
+    assert "Imported 1 events of 1 customers (0 new)" in output
+    assert "1 rows were already imported" in output
+
+
+def test_import_identical_rows_counted_once_each(database_url, tmp_path, capsys):
+    # Two genuine identical purchases in one file are two contacts.
+    twice = _write(tmp_path, "twice.csv", ["Solo,2024-01-05,10", "Solo,2024-01-05,10"])
+    again = _write(tmp_path, "again.csv", ["Solo,2024-01-05,10", "Solo,2024-01-05,10"])
+    thrice = _write(tmp_path, "thrice.csv", ["Solo,2024-01-05,10"] * 3)
+
+    assert main(["import", str(twice)]) == 0
+    after_twice = asyncio.run(_stored(database_url))["amounts"]
+    assert main(["import", str(again)]) == 0
+    after_again = asyncio.run(_stored(database_url))["amounts"]
+    assert main(["import", str(thrice)]) == 0
+    after_thrice = asyncio.run(_stored(database_url))
+
+    assert after_twice == [Decimal("10.00")] * 2
+    assert after_again == [Decimal("10.00")] * 2
+    assert after_thrice["amounts"] == [Decimal("10.00")] * 3
+    assert after_thrice["revenue"] == [("Solo", Decimal("30.00"))]
+    output = capsys.readouterr().out
+    assert "Imported 0 events of 1 customers (0 new)" in output
+    assert "2 rows were already imported" in output
+
+
+def test_import_amount_overflow_rejected(database_url, tmp_path, capsys):
+    before = _write(tmp_path, "before.csv", ["Ok,2024-01-02,5"])
+    history = _write(
+        tmp_path, "huge.csv", ["Ok,2024-01-05,10", "Huge,2024-01-08,1000000000000000"]
+    )
+    assert main(["import", str(before)]) == 0
+
+    exit_code = main(["import", str(history)])
+
+    output = capsys.readouterr()
+    stored = asyncio.run(_stored(database_url))
+    assert exit_code == 2
+    assert "row 3" in output.err
+    assert "column amount" in output.err
+    assert "999,999,999,999.99" in output.err
+    assert stored["amounts"] == [Decimal("5.00")]
+    assert stored["revenue"] == [("Ok", Decimal("5.00"))]
+
+
+def test_import_largest_amount_stored_exactly(database_url, tmp_path):
+    history = _write(
+        tmp_path, "edge.csv", ["Big,2024-01-05,999999999999.99", "Small,2024-01-06,2.675"]
+    )
+
+    exit_code = main(["import", str(history)])
+
+    stored = asyncio.run(_stored(database_url))
+    assert exit_code == 0
+    # 2.675 rounds half up to 2.68. The float 2.675 is just below it, so round() gives 2.67.
+    assert stored["amounts"] == [Decimal("999999999999.99"), Decimal("2.68")]
+    assert stored["revenue"] == [("Big", Decimal("999999999999.99")), ("Small", Decimal("2.68"))]
+
+
+def test_import_revenue_overflow_in_file_rejected(database_url, tmp_path, capsys):
+    # Each amount fits the column, but their sum of 1,200,000,000,000 does not fit revenue.
+    history = _write(
+        tmp_path, "sum.csv", ["Ok,2024-01-05,600000000000", "Ok,2024-01-08,600000000000"]
+    )
+
+    exit_code = main(["import", str(history)])
+
+    output = capsys.readouterr()
+    counts = asyncio.run(_counts(database_url))
+    assert exit_code == 2
+    assert '"Ok"' in output.err
+    assert "1,200,000,000,000.00" in output.err
+    assert counts["contacts"] == 0
+    assert counts["customers"] == 0
+
+
+def test_import_revenue_overflow_with_stored_rejected(database_url, tmp_path, capsys):
+    first = _write(tmp_path, "first.csv", ["Ok,2024-01-05,600000000000"])
+    second = _write(tmp_path, "second.csv", ["Ok,2024-01-08,600000000000"])
+    assert main(["import", str(first)]) == 0
+
+    exit_code = main(["import", str(second)])
+
+    output = capsys.readouterr()
+    stored = asyncio.run(_stored(database_url))
+    assert exit_code == 2
+    assert "1,200,000,000,000.00" in output.err
+    assert stored["amounts"] == [Decimal("600000000000.00")]
+
+
+def test_analyze_before_history_rejected(database_url, tmp_path, capsys):
+    history = _write(tmp_path, "h.csv", ["Solo,2024-01-05,10"])
+    assert main(["import", str(history)]) == 0
+    out = tmp_path / "early.csv"
+
+    exit_code = main(["analyze", "--as-of", "2023-12-31", "--out", str(out)])
+
+    output = capsys.readouterr().out
+    assert exit_code == 1
+    assert "Nothing to analyse on or before 2023-12-31" in output
+    assert "earliest customer or event is from 2024-01-05" in output
+    assert not out.exists()
