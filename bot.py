@@ -169,6 +169,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         "--kind-col", help="column with the contact kind (default purchase)"
     )
     import_parser.add_argument(
+        "--satisfaction-col", help="column with the satisfaction score, a whole number 1-5"
+    )
+    import_parser.add_argument(
         "--date-format", help="strptime format of the date column, e.g. %%Y%%m%%d"
     )
     import_parser.add_argument(

@@ -5,16 +5,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+import html
 import logging
 import sys
 from collections import Counter, defaultdict
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_core.analysis import analyze, render_reason
@@ -32,6 +33,7 @@ from storage.history_file import (
     HistoryFileError,
     read_history,
 )
+from storage.job_runs import claim_run, finish_run
 from storage.models import Contact, Customer, Team, User
 
 logger = logging.getLogger(__name__)
@@ -42,7 +44,12 @@ ANALYZE_COLUMNS = ("customer", "level", "stage", "churn_risk", "tier", "reason")
 
 
 def _say(language: str, key: str, **params: object) -> None:
-    print(translate(language, key, **params))
+    print(cli_text(language, key, **params))
+
+
+def cli_text(language: str, key: str, /, **params: object) -> str:
+    """Render a catalogue message for the terminal, where HTML entities mean nothing."""
+    return html.unescape(translate(language, key, **params))
 
 
 async def _owner(
@@ -70,7 +77,8 @@ async def import_history(
 ) -> dict[str, int]:
     """Insert the customers and events of a history frame for ``owner``'s team.
 
-    Customers are matched by their key in the file (``external_id``). A row whose source
+    Customers are matched by their key in the file (``external_id``), or else by name to a
+    customer created in the bot, which then takes the key. A row whose source
     key (see ``_source_keys``) is already stored is skipped, so importing a file again, or
     a later export that repeats its rows, adds only the rows not imported before.
 
@@ -91,16 +99,28 @@ async def import_history(
             )
         ).all()
     )
-    names_taken = set(
-        (await session.scalars(select(Customer.name_key).where(Customer.team_id == team_id))).all()
-    )
+    by_name = {
+        row.name_key: row
+        for row in await session.execute(
+            select(Customer.name_key, Customer.id, Customer.external_id).where(
+                Customer.team_id == team_id
+            )
+        )
+    }
+    names_taken = set(by_name)
     new_rows = []
+    links = []
     for key, first in first_seen.items():
         if key in existing:
             continue
+        same_name = by_name.get(normalize_name(key))
+        if same_name is not None and same_name.external_id is None:
+            # A customer typed in the bot under this name: the file's rows are theirs.
+            links.append({"id": same_name.id, "external_id": key})
+            continue
         name = key
         if normalize_name(name) in names_taken:
-            # A customer typed in the bot may already use this name; keep both apart.
+            # The name belongs to another imported customer; keep the two apart.
             name = f"{key} (import)"
         names_taken.add(normalize_name(name))
         new_rows.append(
@@ -123,6 +143,8 @@ async def import_history(
         )
     for start in range(0, len(new_rows), INSERT_BATCH):
         await session.execute(insert(Customer), new_rows[start : start + INSERT_BATCH])
+    if links:
+        await session.execute(update(Customer), links)
     ids = dict(
         (
             await session.execute(
@@ -255,6 +277,7 @@ def _column_options(args: argparse.Namespace) -> ColumnOptions:
         date_col=args.date_col,
         amount_col=args.amount_col,
         kind_col=getattr(args, "kind_col", None),
+        satisfaction_col=getattr(args, "satisfaction_col", None),
         date_format=args.date_format,
     )
 
@@ -269,7 +292,7 @@ async def run_import(settings: Settings, args: argparse.Namespace) -> int:
     try:
         events = await asyncio.to_thread(read_history, path, _column_options(args))
     except HistoryFileError as error:
-        print(translate(language, error.message_key, **error.params), file=sys.stderr)
+        print(cli_text(language, error.message_key, **error.params), file=sys.stderr)
         return 2
 
     now = datetime.now(UTC)
@@ -285,9 +308,13 @@ async def run_import(settings: Settings, args: argparse.Namespace) -> int:
             counts = await import_history(session, events, owner, now)
             cadence = CadenceTable.load(settings.cadence_file)
             summary = await refresh_team(session, owner.team_id, now, cadence)
+            # The bot's daily analysis need not repeat today's work.
+            run_name = f"analysis:{owner.team_id}"
+            if await claim_run(session, run_name, now.date().isoformat(), now, timedelta(0)):
+                await finish_run(session, run_name, now.date().isoformat(), now)
     except HistoryFileError as error:
         # Raised inside the transaction, which has rolled back, so nothing is stored.
-        print(translate(language, error.message_key, **error.params), file=sys.stderr)
+        print(cli_text(language, error.message_key, **error.params), file=sys.stderr)
         return 2
     finally:
         await engine.dispose()

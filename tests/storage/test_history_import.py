@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import csv
 import io
+from datetime import UTC, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,8 +17,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot import main
 from crm_core.model import Level, Stage, Tier
-from storage.db import create_engine, create_sessionmaker
-from storage.models import Contact, Customer, FollowUp
+from storage.customers import create_customer
+from storage.db import create_engine, create_sessionmaker, migrate
+from storage.models import Contact, Customer, FollowUp, JobRun
+from storage.users import Profile, create_demo_manager
 
 CDNOW = Path(lifetimes.datasets.__file__).parent / "CDNOW_master.txt"
 CDNOW_PURCHASES = 69_659
@@ -317,3 +320,63 @@ def test_analyze_before_history_rejected(database_url, tmp_path, capsys):
     assert "Nothing to analyse on or before 2023-12-31" in output
     assert "earliest customer or event is from 2024-01-05" in output
     assert not out.exists()
+
+
+def test_import_links_customer_created_in_bot(database_url, tmp_path, capsys):
+    history = tmp_path / "history.csv"
+    history.write_text("customer,date,amount\nAcme Ltd,2026-01-05,100\nBeta,2026-01-06,50\n")
+    asyncio.run(_create_customer(database_url, "Acme Ltd"))
+
+    exit_code = main(["import", str(history)])
+
+    names = asyncio.run(_customer_names(database_url))
+    assert exit_code == 0
+    assert names == {"Acme Ltd": "Acme Ltd", "Beta": "Beta"}
+
+
+def test_import_marks_daily_analysis_done(database_url, tmp_path):
+    history = tmp_path / "history.csv"
+    history.write_text("customer,date,amount\nAcme Ltd,2026-01-05,100\n")
+
+    main(["import", str(history)])
+
+    runs = asyncio.run(_analysis_runs(database_url))
+    assert len(runs) == 1
+    assert runs[0][0].startswith("analysis:")
+    assert runs[0][1] is not None
+
+
+async def _create_customer(url: str, name: str) -> None:
+    engine = create_engine(url)
+    await migrate(engine)
+    sessions = create_sessionmaker(engine)
+    now = datetime.now(UTC)
+    try:
+        async with sessions() as session, session.begin():
+            profile = Profile(1000, 1000, "Demo Rep", None, "en", "UTC", time(8, 30))
+            owner = await create_demo_manager(session, profile, now)
+            await create_customer(session, owner=owner, name=name, now=now)
+    finally:
+        await engine.dispose()
+
+
+async def _customer_names(url: str) -> dict[str, str | None]:
+    engine = create_engine(url)
+    sessions = create_sessionmaker(engine)
+    try:
+        async with sessions() as session:
+            rows = await session.execute(select(Customer.name, Customer.external_id))
+            return {name: external_id for name, external_id in rows}
+    finally:
+        await engine.dispose()
+
+
+async def _analysis_runs(url: str) -> list[tuple[str, object]]:
+    engine = create_engine(url)
+    sessions = create_sessionmaker(engine)
+    try:
+        async with sessions() as session:
+            rows = await session.execute(select(JobRun.name, JobRun.finished_at))
+            return [(name, finished) for name, finished in rows if name.startswith("analysis:")]
+    finally:
+        await engine.dispose()
