@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time
 
 import numpy as np
@@ -14,7 +13,7 @@ from crm_core.cadence import CadenceTable
 from crm_core.model import Role
 from storage.analysis_runs import load_risk_model, refresh_team
 from storage.customers import refresh_customer
-from storage.db import create_engine, create_sessionmaker, migrate
+from storage.db import create_sessionmaker
 from storage.history_import import import_history
 from storage.models import Customer, FollowUp, Team, User
 from storage.users import Profile, create_demo_manager
@@ -40,19 +39,9 @@ def synthetic_history(customers: int = 400, seed: int = 5) -> pd.DataFrame:
     return events
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'crm.sqlite3'}"
-    return request.getfixturevalue("pg_url")
-
-
 @pytest.fixture
-async def sessions(database_url) -> AsyncIterator:
-    engine = create_engine(database_url)
-    await migrate(engine)
-    yield create_sessionmaker(engine)
-    await engine.dispose()
+def sessions(engine):
+    return create_sessionmaker(engine)
 
 
 async def seed(sessions) -> User:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -22,7 +21,7 @@ from storage.customers import (
     today_followups,
     visible_customers,
 )
-from storage.db import create_engine, create_sessionmaker, migrate
+from storage.db import create_sessionmaker
 from storage.models import Contact, Customer, FollowUp, StageChange, Team, User
 
 # Monday 2026-03-02 10:00 UTC.
@@ -47,21 +46,6 @@ BO = Person(OTHER_REP, Role.REP, 1)
 MIA = Person(MANAGER, Role.MANAGER, 1)
 OLA = Person(OUTSIDER, Role.REP, 2)
 ADA = Person(ADMIN, Role.ADMIN, 1)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'crm.sqlite3'}"
-    return request.getfixturevalue("pg_url")
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
-    await migrate(engine)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture

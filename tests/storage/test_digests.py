@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -14,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from crm_core.cadence import CadenceTable
 from crm_core.model import Level, Stage, Tier
-from storage.db import create_engine, create_sessionmaker, migrate
+from storage.db import create_engine, create_sessionmaker
 from storage.digests import (
     DIGEST_LEASE,
     claim_digest,
@@ -47,21 +46,6 @@ def utc(*parts: int) -> datetime:
 
 
 NOW = utc(2026, 3, 2, 10, 0)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'crm.sqlite3'}"
-    return request.getfixturevalue("pg_url")
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
-    await migrate(engine)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture

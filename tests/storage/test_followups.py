@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
@@ -13,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from crm_core.cadence import CadenceTable
 from crm_core.reminder import SnoozeLength
-from storage.db import create_engine, create_sessionmaker, migrate
+from storage.db import create_engine, create_sessionmaker
 from storage.followups import (
     MAX_ATTEMPTS,
     PressOutcome,
@@ -31,21 +30,6 @@ from storage.models import Customer, FollowUp, Team, User
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=10)
 REP, OTHER_REP, MANAGER, OUTSIDER, ADMIN = 101, 102, 201, 301, 1
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'crm.sqlite3'}"
-    return request.getfixturevalue("pg_url")
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
-    await migrate(engine)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -15,7 +14,7 @@ from crm_core.cadence import CadenceTable
 from crm_core.model import ContactKind, Level, Role, Stage
 from storage.contacts import NewContact, record_contact
 from storage.customers import create_customer, load_card
-from storage.db import create_engine, create_sessionmaker, migrate
+from storage.db import create_sessionmaker
 from storage.models import Customer, FollowUp, StageChange, Team, User
 from storage.overrides import level_upgrade_of, override_state, set_level, set_stage
 
@@ -38,21 +37,6 @@ class Person:
 ANN = Person(REP, Role.REP, 1)
 BO = Person(OTHER_REP, Role.REP, 1)
 MIA = Person(MANAGER, Role.MANAGER, 1)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'crm.sqlite3'}"
-    return request.getfixturevalue("pg_url")
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
-    await migrate(engine)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture
