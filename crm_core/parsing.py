@@ -6,6 +6,9 @@ word before the first contact-kind word. Amount, satisfaction and date are read 
 end of the line, in any order, so a number inside the summary stays in the summary unless
 it is the last word.
 
+A next-step date must lie between today and ``MAX_YEARS_AHEAD`` years after today in the
+user's time zone.
+
 Errors are raised as ``LogParseError`` with a catalogue key and parameters, so the bot
 shows them in the user's language.
 """
@@ -16,7 +19,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import MAXYEAR, UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
@@ -27,6 +30,12 @@ DEFAULT_FOLLOWUP_TIME = time(9, 0)
 MAX_AMOUNT = Decimal("999999999999.99")
 # Maximum number of words in one trailing field, as in "day after tomorrow".
 MAX_FIELD_WORDS = 3
+# Latest next-step date, in years after today. A later date is more likely a typing mistake
+# than a plan, and dates near the year 9999 overflow when converted to UTC.
+MAX_YEARS_AHEAD = 10
+# Largest id that callback data may carry. Customer and follow-up ids are INTEGER columns,
+# which PostgreSQL stores in 32 bits, so a larger id names no row and makes asyncpg raise.
+MAX_RECORD_ID = 2**31 - 1
 
 # Words that name each kind of contact, in English and Chinese. Words common inside company
 # names ("sale", "text", "chat") are left out, because the first kind word ends the name.
@@ -126,9 +135,16 @@ _AMOUNT = re.compile(
     r"(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"(?P<suffix>k|m|千|万)?(?:元|块|rmb|usd|eur)?"
 )
+# The score of every satisfaction form is taken as written, sign and decimals included, so
+# that "sat 4.5" or "0/5" is rejected as a score instead of being read as an amount or date.
+_SCORE_NUMBER = r"[-+]?\d+(?:[.,]\d+)?"
 _SATISFACTION = re.compile(
-    r"(?:(?:sat|satisfaction|满意度)\s*[:=]?\s*(?P<marked>\d+)|(?P<score>[1-5])/5|(?P<stars>[1-5])星)"
+    rf"(?:sat|satisfaction|满意度)\s*[:=]?\s*(?P<marked>{_SCORE_NUMBER})"
+    rf"|(?P<slashed>{_SCORE_NUMBER})/5"
+    rf"|(?P<stars>{_SCORE_NUMBER})星"
 )
+# A whole number from 1 to 5, matched as text so that a huge number never reaches int().
+_WHOLE_SCORE = re.compile(r"\+?0*[1-5]")
 _ISO_DATE = re.compile(r"(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})")
 # Month 1-12 and day 1-31 only, so that "24/7" in a summary is not taken for a date.
 _MONTH_DAY = re.compile(r"(?P<month>0?[1-9]|1[0-2])/(?P<day>0?[1-9]|[12]\d|3[01])")
@@ -249,16 +265,18 @@ def parse_amount(text: str) -> Decimal:
 
 
 def parse_satisfaction(text: str) -> int:
-    """Parse a satisfaction score 1-5 written as ``4``, ``sat 4``, ``4/5`` or ``满意度4``.
+    """Parse a satisfaction score 1-5 written as ``4``, ``sat 4``, ``4/5``, ``4星`` or ``满意度4``.
 
     Raises:
         LogParseError: ``contacts.error.satisfaction_invalid`` when the text is not a
-            score, ``contacts.error.satisfaction_range`` when it is outside 1-5.
+            score, ``contacts.error.satisfaction_range`` when the score is not a whole
+            number from 1 to 5 (``4.5``, ``0/5``, ``sat -1``).
     """
     folded = _fold(text).strip()
-    if re.fullmatch(r"-?\d+", folded):
-        return _check_satisfaction(int(folded))
-    score = _match_satisfaction(folded)
+    if re.fullmatch(_SCORE_NUMBER, folded):
+        return _check_satisfaction(folded)
+    # Without a date to compete with, "6/5" is a score of 6 rather than the 5th of June.
+    score = _match_satisfaction(folded, month_day_is_date=False)
     if score is None:
         raise LogParseError("contacts.error.satisfaction_invalid", value=text.strip())
     return score
@@ -269,15 +287,18 @@ def parse_date(text: str, *, now: datetime, timezone: ZoneInfo) -> date:
 
     Accepted English forms are ``today``, ``tomorrow``, ``day after tomorrow``, ``in 3
     days`` (also weeks and months) and ``next week`` (Monday of next week). ``friday``, ``on
-    friday`` and ``next friday`` mean the first Friday after today, and ``this friday`` is
-    today if today is a Friday. Calendar dates are ``2026-12-10`` and ``12/10``
-    (month/day, this year or next, whichever is not past). Chinese forms are ``12月10日``,
-    ``明天``, ``后天``, ``3天后``, ``下周`` (Monday of next week), ``下周五`` (Friday of next
-    week), ``周五`` (the first Friday after today) and ``本周五`` (Friday of this week).
+    friday`` and ``next friday`` mean the first Friday after today. ``this friday`` typed on
+    a Friday is today while the follow-up time (``DEFAULT_FOLLOWUP_TIME``) is still ahead,
+    and a week later after it. Calendar dates are ``2026-12-10`` and ``12/10`` (month/day,
+    this year or next, whichever is not past). Chinese forms are ``12月10日``, ``明天``,
+    ``后天``, ``3天后``, ``下周`` (Monday of next week), ``下周五`` (Friday of next week),
+    ``周五`` (the first Friday after today) and ``本周五`` (Friday of this calendar week).
 
     Raises:
         LogParseError: ``contacts.error.date_invalid`` for text that is not a date or a
-            date that does not exist, ``contacts.error.date_past`` for a date before today.
+            date that does not exist, ``contacts.error.date_past`` for a date before today,
+            ``contacts.error.date_out_of_range`` for a date more than ``MAX_YEARS_AHEAD``
+            years after today.
     """
     day = _match_date(_fold(text), now, timezone)
     if day is None:
@@ -293,7 +314,7 @@ def parse_next_step(text: str, *, now: datetime, timezone: ZoneInfo) -> NextStep
 
     Raises:
         LogParseError: ``contacts.error.date_invalid`` when neither end is a date, or
-            ``contacts.error.date_past``.
+            ``contacts.error.date_past`` or ``contacts.error.date_out_of_range``.
     """
     tokens = text.split()
     if not tokens:
@@ -314,6 +335,18 @@ def due_at_for_date(
 ) -> datetime:
     """Return ``local_time`` on local date ``day`` in ``timezone`` as an aware UTC datetime."""
     return datetime.combine(day, local_time, tzinfo=timezone).astimezone(UTC)
+
+
+def parse_record_id(text: str) -> int | None:
+    """Return the database id written in ``text``, or None unless it is 1 to MAX_RECORD_ID.
+
+    Only ASCII digits without a sign or leading zero are read, because callback data is
+    written by the bot and anything else in it was forged or corrupted.
+    """
+    if re.fullmatch(r"[1-9][0-9]{0,9}", text) is None:
+        return None
+    record_id = int(text)
+    return record_id if record_id <= MAX_RECORD_ID else None
 
 
 def _note(tokens: list[str]) -> str | None:
@@ -382,17 +415,34 @@ def _match_field(phrase: str, now: datetime, timezone: ZoneInfo) -> tuple[str, o
     return None
 
 
-def _match_satisfaction(phrase: str) -> int | None:
+def _match_satisfaction(phrase: str, *, month_day_is_date: bool = True) -> int | None:
+    """Return the score of a satisfaction form, None when ``phrase`` is no such form.
+
+    With ``month_day_is_date``, "6/5" to "12/5" are left to be read as month/day dates.
+    """
     match = _SATISFACTION.fullmatch(phrase)
     if match is None:
         return None
-    return _check_satisfaction(int(match["marked"] or match["score"] or match["stars"]))
+    slashed = match["slashed"]
+    if (
+        month_day_is_date
+        and slashed is not None
+        and not _is_score(slashed)
+        and _MONTH_DAY.fullmatch(f"{slashed}/5")
+    ):
+        return None
+    return _check_satisfaction(match["marked"] or slashed or match["stars"])
 
 
-def _check_satisfaction(score: int) -> int:
-    if not 1 <= score <= 5:
-        raise LogParseError("contacts.error.satisfaction_range", value=score)
-    return score
+def _is_score(number: str) -> bool:
+    return _WHOLE_SCORE.fullmatch(number) is not None
+
+
+def _check_satisfaction(number: str) -> int:
+    """Return the score written as ``number``, or raise unless it is a whole number 1-5."""
+    if not _is_score(number):
+        raise LogParseError("contacts.error.satisfaction_range", value=number)
+    return int(number)
 
 
 def _match_amount(phrase: str) -> Decimal | None:
@@ -418,16 +468,36 @@ def _match_amount(phrase: str) -> Decimal | None:
 
 def _match_date(phrase: str, now: datetime, timezone: ZoneInfo) -> date | None:
     """Return the date that ``phrase`` (folded) names, None when it names no date."""
-    today = now.astimezone(timezone).date()
-    day = _match_relative_date(phrase, today)
+    local_now = now.astimezone(timezone)
+    today = local_now.date()
+    day = _match_relative_date(phrase, local_now)
     if day is None:
         day = _match_calendar_date(phrase, today)
-    if day is not None and day < today:
+    if day is None:
+        return None
+    if day < today:
         raise LogParseError("contacts.error.date_past", value=phrase, date=day.isoformat())
+    latest = latest_next_step_date(today)
+    if day > latest:
+        raise LogParseError(
+            "contacts.error.date_out_of_range", value=phrase, latest=latest.isoformat()
+        )
     return day
 
 
-def _match_relative_date(phrase: str, today: date) -> date | None:
+def latest_next_step_date(today: date) -> date:
+    """Return the last date a next step may have: ``MAX_YEARS_AHEAD`` years after ``today``.
+
+    From 29 February the limit is 28 February of that year, unless it is a leap year.
+    """
+    try:
+        return today.replace(year=today.year + MAX_YEARS_AHEAD)
+    except ValueError:
+        return today.replace(year=today.year + MAX_YEARS_AHEAD, day=28)
+
+
+def _match_relative_date(phrase: str, local_now: datetime) -> date | None:
+    today = local_now.date()
     fixed = {
         "today": 0,
         "今天": 0,
@@ -454,12 +524,14 @@ def _match_relative_date(phrase: str, today: date) -> date | None:
         if prefix in ([], ["on"], ["next"], ["on", "next"]):
             return _next_weekday(today, weekday, include_today=False)
         if prefix == ["this"]:
-            return _next_weekday(today, weekday, include_today=True)
+            # A follow-up due this morning at a time already past would be due at once.
+            before_followup = local_now.time() < DEFAULT_FOLLOWUP_TIME
+            return _next_weekday(today, weekday, include_today=before_followup)
         return None
 
     match = _IN_COUNT.fullmatch(phrase)
     if match:
-        count = 1 if match["count"] in {"a", "an", "one"} else int(match["count"])
+        count = 1 if match["count"] in {"a", "an", "one"} else _digit_count(match["count"])
         return _add(today, count, match["unit"].rstrip("s"))
     match = _CJK_COUNT.fullmatch(phrase)
     if match:
@@ -517,12 +589,18 @@ def _next_weekday(today: date, weekday: int, *, include_today: bool) -> date:
 
 
 def _add(today: date, count: int, unit: str) -> date:
-    if unit == "day":
-        return today + timedelta(days=count)
-    if unit == "week":
-        return today + timedelta(weeks=count)
+    """Return ``count`` units after ``today``, or ``date.max`` when that is past year 9999."""
+    try:
+        if unit == "day":
+            return today + timedelta(days=count)
+        if unit == "week":
+            return today + timedelta(weeks=count)
+    except OverflowError:
+        return date.max
     month_index = today.month - 1 + count
     year, month = today.year + month_index // 12, month_index % 12 + 1
+    if year > MAXYEAR:
+        return date.max
     for day in range(today.day, 27, -1):
         try:
             return date(year, month, day)
@@ -531,9 +609,15 @@ def _add(today: date, count: int, unit: str) -> date:
     return date(year, month, today.day)
 
 
+def _digit_count(digits: str) -> int:
+    # Python 3.11 int() rejects strings of more than 4300 digits by default, and any count
+    # of 10 digits is out of range anyway.
+    return int(digits) if len(digits) < 10 else 10**10
+
+
 def _cjk_number(text: str) -> int:
     if text.isdigit():
-        return int(text)
+        return _digit_count(text)
     if text == "十":
         return 10
     if text.startswith("十"):

@@ -1,6 +1,7 @@
 """/customer NAME shows a customer's card, and /today lists follow-ups due today and overdue.
 
 The card's buttons (Set stage, Set level, Upgrade) are handled by ``handlers.overrides``.
+The buttons under a list of customers carry ``card:<customer id>``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from crm_core.card import render_card, render_today
 from crm_core.matching import match_customer
+from crm_core.parsing import parse_record_id
 from handlers.common import CurrentUser, get_services, reply, with_user
 from handlers.overrides import card_keyboard
 from storage.customers import load_card, today_followups, visible_customers
@@ -22,11 +24,19 @@ logger = logging.getLogger(__name__)
 BUTTON_LABEL_CHARS = 40
 # /today puts a button under the list for each of its first customers.
 TODAY_BUTTONS = 8
+CARD_PREFIX = "card:"
+
+
+def parse_card_data(data: str | None) -> int | None:
+    """Return the customer id of a ``card:`` button, or None for invalid data."""
+    if data is None or not data.startswith(CARD_PREFIX):
+        return None
+    return parse_record_id(data.removeprefix(CARD_PREFIX))
 
 
 def _card_button(customer_id: int, name: str) -> InlineKeyboardButton:
     label = name if len(name) <= BUTTON_LABEL_CHARS else name[: BUTTON_LABEL_CHARS - 1] + "…"
-    return InlineKeyboardButton(label, callback_data=f"card:{customer_id}")
+    return InlineKeyboardButton(label, callback_data=f"{CARD_PREFIX}{customer_id}")
 
 
 async def _send_card(
@@ -75,7 +85,13 @@ async def show_card_button(
     update: Update, context: ContextTypes.DEFAULT_TYPE, user: CurrentUser
 ) -> None:
     """Show the card of the customer whose button was pressed."""
-    customer_id = int(update.callback_query.data.split(":", 1)[1])
+    customer_id = parse_card_data(update.callback_query.data)
+    if customer_id is None:
+        logger.info(
+            "user %s pressed a button with invalid data %r", user.id, update.callback_query.data
+        )
+        await update.callback_query.answer(user.t("error.stale_button"))
+        return
     await _send_card(update, context, user, customer_id)
 
 
@@ -100,4 +116,4 @@ async def show_today(
 def register(application: Application) -> None:
     application.add_handler(CommandHandler("customer", show_customer))
     application.add_handler(CommandHandler("today", show_today))
-    application.add_handler(CallbackQueryHandler(show_card_button, pattern=r"^card:\d+$"))
+    application.add_handler(CallbackQueryHandler(show_card_button, pattern=rf"^{CARD_PREFIX}"))

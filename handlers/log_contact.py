@@ -7,11 +7,17 @@ matches a customer exactly, and offers buttons when it is a near match or unknow
 
 The collected values live in ``context.user_data["log"]`` as plain JSON values (ids,
 strings, ISO dates), which ``StoredConversationHandler`` keeps in the database.
+
+Button callback data is ``log:pick:<customer id>``, ``log:kind:<kind>``, ``log:sat:<1-5>``,
+``log:new``, ``log:retype``, ``log:skip`` and ``log:cancel``. The patterns accept only
+valid values, so a forged or corrupted button matches no step, changes nothing and gets
+the stale-button answer of ``handlers.fallback``.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from enum import IntEnum
@@ -37,6 +43,7 @@ from crm_core.parsing import (
     parse_kind,
     parse_log_line,
     parse_next_step,
+    parse_record_id,
     parse_satisfaction,
 )
 from handlers.common import CurrentUser, get_services, reply, with_user
@@ -65,6 +72,45 @@ KIND_ROWS: tuple[tuple[ContactKind, ...], ...] = (
     (ContactKind.MESSAGE, ContactKind.EMAIL, ContactKind.PURCHASE),
     (ContactKind.COMPLAINT, ContactKind.LOSS, ContactKind.NOTE),
 )
+SCORES = ("1", "2", "3", "4", "5")
+
+
+def parse_pick_data(data: str | None) -> int | None:
+    """Return the customer id of a ``log:pick:`` button, or None for invalid data."""
+    value = _value_after(data, "log:pick:")
+    return parse_record_id(value) if value is not None else None
+
+
+def parse_kind_data(data: str | None) -> ContactKind | None:
+    """Return the kind of a ``log:kind:`` button, or None for invalid data."""
+    value = _value_after(data, "log:kind:")
+    return ContactKind(value) if value in set(ContactKind) else None
+
+
+def parse_satisfaction_data(data: str | None) -> int | None:
+    """Return the score of a ``log:sat:`` button, or None for invalid data."""
+    value = _value_after(data, "log:sat:")
+    return int(value) if value in SCORES else None
+
+
+def _value_after(data: str | None, prefix: str) -> str | None:
+    if data is None or not data.startswith(prefix):
+        return None
+    return data.removeprefix(prefix)
+
+
+def _accepted_by(parse: Callable[[str | None], object]) -> Callable[[object], bool]:
+    """Return a CallbackQueryHandler pattern that matches the data ``parse`` accepts."""
+    return lambda data: isinstance(data, str) and parse(data) is not None
+
+
+async def _answer_stale(update: Update, user: CurrentUser) -> None:
+    # CallbackQueryHandler (python-telegram-bot 22) matches a query that has neither data nor
+    # a game name whatever its pattern, so only such a query reaches a step without valid data.
+    logger.info(
+        "user %s pressed a button with invalid data %r", user.id, update.callback_query.data
+    )
+    await update.callback_query.answer(user.t("error.stale_button"))
 
 
 class LogStep(IntEnum):
@@ -129,8 +175,13 @@ async def start_log(
         if error.key == "contacts.error.kind_missing":
             # "/log Acme" names only the customer: go on with the guided form.
             return await _choose_customer(update, context, user, text, customers)
-        await _reply_error(update, context, user, error)
-        await reply(update, context, user, user.t("contacts.usage"))
+        # The one-line form ends here, so a single reply carries the error and the usage.
+        text = user.t(
+            "contacts.line_rejected",
+            error=Markup(user.t(error.key, **error.params)),
+            usage=Markup(user.t("contacts.usage")),
+        )
+        await reply(update, context, user, text)
         return END
 
     _data(context)["line"] = {
@@ -197,9 +248,12 @@ async def _choose_customer(
 @with_user()
 async def pick_customer(
     update: Update, context: ContextTypes.DEFAULT_TYPE, user: CurrentUser
-) -> LogStep | int:
+) -> LogStep | int | None:
     """Take the customer chosen from the "Did you mean" buttons."""
-    customer_id = int(update.callback_query.data.rsplit(":", 1)[1])
+    customer_id = parse_pick_data(update.callback_query.data)
+    if customer_id is None:
+        await _answer_stale(update, user)
+        return None
     services = get_services(context)
     async with services.sessions() as session:
         customer = await get_visible_customer(session, user, customer_id)
@@ -269,9 +323,13 @@ async def _customer_chosen(
 @with_user()
 async def take_kind_button(
     update: Update, context: ContextTypes.DEFAULT_TYPE, user: CurrentUser
-) -> LogStep:
+) -> LogStep | None:
     """Take the kind of contact from its button."""
-    _data(context)["kind"] = ContactKind(update.callback_query.data.rsplit(":", 1)[1]).value
+    kind = parse_kind_data(update.callback_query.data)
+    if kind is None:
+        await _answer_stale(update, user)
+        return None
+    _data(context)["kind"] = kind.value
     await reply(update, context, user, user.t("contacts.ask_summary"))
     return LogStep.SUMMARY
 
@@ -338,9 +396,13 @@ async def _ask_satisfaction(
 @with_user()
 async def take_satisfaction_button(
     update: Update, context: ContextTypes.DEFAULT_TYPE, user: CurrentUser
-) -> LogStep:
+) -> LogStep | None:
     """Take the satisfaction score from its button."""
-    _data(context)["satisfaction"] = int(update.callback_query.data.rsplit(":", 1)[1])
+    score = parse_satisfaction_data(update.callback_query.data)
+    if score is None:
+        await _answer_stale(update, user)
+        return None
+    _data(context)["satisfaction"] = score
     return await _ask_next_step(update, context, user)
 
 
@@ -467,12 +529,12 @@ def build_conversation() -> StoredConversationHandler:
         states={
             LogStep.CUSTOMER: [
                 MessageHandler(text, take_customer_name),
-                CallbackQueryHandler(pick_customer, pattern=r"^log:pick:\d+$"),
+                CallbackQueryHandler(pick_customer, pattern=_accepted_by(parse_pick_data)),
                 CallbackQueryHandler(create_new_customer, pattern=r"^log:new$"),
                 CallbackQueryHandler(type_again, pattern=r"^log:retype$"),
             ],
             LogStep.KIND: [
-                CallbackQueryHandler(take_kind_button, pattern=r"^log:kind:[a-z]+$"),
+                CallbackQueryHandler(take_kind_button, pattern=_accepted_by(parse_kind_data)),
                 MessageHandler(text, take_kind_text),
             ],
             LogStep.SUMMARY: [MessageHandler(text, take_summary)],
@@ -481,7 +543,9 @@ def build_conversation() -> StoredConversationHandler:
                 CallbackQueryHandler(skip_amount, pattern=r"^log:skip$"),
             ],
             LogStep.SATISFACTION: [
-                CallbackQueryHandler(take_satisfaction_button, pattern=r"^log:sat:[1-5]$"),
+                CallbackQueryHandler(
+                    take_satisfaction_button, pattern=_accepted_by(parse_satisfaction_data)
+                ),
                 MessageHandler(text, take_satisfaction_text),
                 CallbackQueryHandler(skip_satisfaction, pattern=r"^log:skip$"),
             ],

@@ -8,12 +8,16 @@ Callback data, at most 34 bytes:
 - ``cs:up:<customer id>:<level>`` is the "Upgrade to ..." button. It sets the level only
   while that level is deeper than the current one, so a button pressed late never
   downgrades.
+
+Data with an unknown field, stage or level, or an id outside 1 to ``MAX_RECORD_ID``, gets
+the stale-button answer and changes nothing.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from typing import NamedTuple
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
@@ -33,15 +37,17 @@ from crm_core.overrides import (
     parse_callback_choice,
     parse_override_command,
 )
+from crm_core.parsing import parse_record_id
 from handlers.common import CurrentUser, get_services, reply, with_user
 from storage.customers import load_card, visible_customers
 from storage.overrides import OverrideResult, override_state, set_level, set_stage
 
 logger = logging.getLogger(__name__)
 
-MENU_PATTERN = re.compile(r"^cs:menu:(stage|level):(\d{1,12})$")
-SET_PATTERN = re.compile(r"^cs:(stage|level):(\d{1,12}):([a-z_]{1,16})$")
-UPGRADE_PATTERN = re.compile(r"^cs:up:(\d{1,12}):([a-z_]{1,16})$")
+# The handlers take every data with these prefixes and answer invalid data as stale.
+MENU_PREFIX = re.compile(r"^cs:menu:")
+SET_PREFIX = re.compile(r"^cs:(stage|level):")
+UPGRADE_PREFIX = re.compile(r"^cs:up:")
 # Button labels longer than this are cut. The full name is in the message text.
 BUTTON_LABEL_CHARS = 40
 CHOICES_PER_ROW = 2
@@ -57,6 +63,78 @@ def set_data(field: OverrideField, customer_id: int, choice: Choice) -> str:
 
 def upgrade_data(customer_id: int, level: Level) -> str:
     return f"cs:up:{customer_id}:{level}"
+
+
+class MenuData(NamedTuple):
+    """A "Set stage" or "Set level" button."""
+
+    field: OverrideField
+    customer_id: int
+
+
+class SetData(NamedTuple):
+    """A button that sets a stage or level, or clears it when ``choice`` is None."""
+
+    field: OverrideField
+    customer_id: int
+    choice: Choice
+
+
+class UpgradeData(NamedTuple):
+    """An "Upgrade to ..." button."""
+
+    customer_id: int
+    level: Level
+
+
+def parse_menu_data(data: str | None) -> MenuData | None:
+    """Return the parts of ``menu_data`` output, or None for invalid data."""
+    parts = (data or "").split(":")
+    if len(parts) != 4 or parts[:2] != ["cs", "menu"]:
+        return None
+    field = _parse_field(parts[2])
+    customer_id = parse_record_id(parts[3])
+    if field is None or customer_id is None:
+        return None
+    return MenuData(field, customer_id)
+
+
+def parse_set_data(data: str | None) -> SetData | None:
+    """Return the parts of ``set_data`` output, or None for invalid data."""
+    parts = (data or "").split(":")
+    if len(parts) != 4 or parts[0] != "cs":
+        return None
+    field = _parse_field(parts[1])
+    customer_id = parse_record_id(parts[2])
+    if field is None or customer_id is None:
+        return None
+    try:
+        choice = parse_callback_choice(field, parts[3])
+    except ValueError:
+        return None
+    return SetData(field, customer_id, choice)
+
+
+def parse_upgrade_data(data: str | None) -> UpgradeData | None:
+    """Return the parts of ``upgrade_data`` output, or None for invalid data."""
+    parts = (data or "").split(":")
+    if len(parts) != 4 or parts[:2] != ["cs", "up"]:
+        return None
+    customer_id = parse_record_id(parts[2])
+    if customer_id is None or parts[3] not in set(Level):
+        return None
+    return UpgradeData(customer_id, Level(parts[3]))
+
+
+def _parse_field(word: str) -> OverrideField | None:
+    return OverrideField(word) if word in set(OverrideField) else None
+
+
+async def _answer_stale(update: Update, user: CurrentUser) -> None:
+    logger.info(
+        "user %s pressed a button with invalid data %r", user.id, update.callback_query.data
+    )
+    await update.callback_query.answer(user.t("error.stale_button"))
 
 
 def upgrade_button(customer_id: int, level: Level, language: str) -> InlineKeyboardButton:
@@ -256,9 +334,11 @@ async def show_choices(
     update: Update, context: ContextTypes.DEFAULT_TYPE, user: CurrentUser
 ) -> None:
     """Offer the stages or levels of the customer whose card button was pressed."""
-    match = MENU_PATTERN.match(update.callback_query.data)
-    field = OverrideField(match[1])
-    customer_id = int(match[2])
+    pressed = parse_menu_data(update.callback_query.data)
+    if pressed is None:
+        await _answer_stale(update, user)
+        return
+    field, customer_id = pressed
     services = get_services(context)
     async with services.sessions() as session:
         state = await override_state(session, user, customer_id)
@@ -284,16 +364,11 @@ async def apply_choice(
     update: Update, context: ContextTypes.DEFAULT_TYPE, user: CurrentUser
 ) -> None:
     """Set or clear the stage or level whose button was pressed."""
-    match = SET_PATTERN.match(update.callback_query.data)
-    field = OverrideField(match[1])
-    customer_id = int(match[2])
-    try:
-        choice = parse_callback_choice(field, match[3])
-    except ValueError:
-        logger.info("user %s pressed a button with invalid data %r", user.id, match[0])
-        await update.callback_query.answer(user.t("error.stale_button"))
+    pressed = parse_set_data(update.callback_query.data)
+    if pressed is None:
+        await _answer_stale(update, user)
         return
-    await _apply(update, context, user, field, customer_id, choice)
+    await _apply(update, context, user, pressed.field, pressed.customer_id, pressed.choice)
 
 
 @with_user()
@@ -301,20 +376,24 @@ async def apply_upgrade(
     update: Update, context: ContextTypes.DEFAULT_TYPE, user: CurrentUser
 ) -> None:
     """Set the level of an "Upgrade to ..." button, unless the level is already as deep."""
-    match = UPGRADE_PATTERN.match(update.callback_query.data)
-    customer_id = int(match[1])
-    try:
-        level = Level(match[2])
-    except ValueError:
-        logger.info("user %s pressed a button with invalid data %r", user.id, match[0])
-        await update.callback_query.answer(user.t("error.stale_button"))
+    pressed = parse_upgrade_data(update.callback_query.data)
+    if pressed is None:
+        await _answer_stale(update, user)
         return
-    await _apply(update, context, user, OverrideField.LEVEL, customer_id, level, only_deeper=True)
+    await _apply(
+        update,
+        context,
+        user,
+        OverrideField.LEVEL,
+        pressed.customer_id,
+        pressed.level,
+        only_deeper=True,
+    )
 
 
 def register(application: Application) -> None:
     application.add_handler(CommandHandler("stage", set_stage_command))
     application.add_handler(CommandHandler("level", set_level_command))
-    application.add_handler(CallbackQueryHandler(show_choices, pattern=MENU_PATTERN))
-    application.add_handler(CallbackQueryHandler(apply_choice, pattern=SET_PATTERN))
-    application.add_handler(CallbackQueryHandler(apply_upgrade, pattern=UPGRADE_PATTERN))
+    application.add_handler(CallbackQueryHandler(show_choices, pattern=MENU_PREFIX))
+    application.add_handler(CallbackQueryHandler(apply_choice, pattern=SET_PREFIX))
+    application.add_handler(CallbackQueryHandler(apply_upgrade, pattern=UPGRADE_PREFIX))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
@@ -11,6 +10,7 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from crm_core.i18n import translate
+from crm_core.parsing import parse_record_id
 from crm_core.reminder import SnoozeLength, format_local
 from crm_core.text import MESSAGE_LIMIT, utf16_len
 from handlers.common import CurrentUser, get_services, with_user
@@ -19,8 +19,10 @@ from storage.followups import PressOutcome, PressResult, mark_done, snooze
 logger = logging.getLogger(__name__)
 
 DONE = "done"
-# Callback data: "fu:<action>:<follow-up id>", at most 20 bytes.
-CALLBACK_PATTERN = re.compile(r"^fu:(done|day|week):(\d{1,12})$")
+ACTIONS = (DONE, SnoozeLength.DAY, SnoozeLength.WEEK)
+# Callback data: "fu:<action>:<follow-up id>", at most 20 bytes. The handler takes every
+# data with this prefix and answers invalid data as a stale button.
+CALLBACK_PREFIX = "fu:"
 
 _ANSWERS = {
     PressOutcome.ALREADY_CLOSED: "reminders.answer.closed",
@@ -30,7 +32,18 @@ _ANSWERS = {
 
 
 def callback_data(action: str, followup_id: int) -> str:
-    return f"fu:{action}:{followup_id}"
+    return f"{CALLBACK_PREFIX}{action}:{followup_id}"
+
+
+def parse_callback_data(data: str | None) -> tuple[str, int] | None:
+    """Return the action and follow-up id of ``callback_data`` output, or None if invalid."""
+    if data is None or not data.startswith(CALLBACK_PREFIX):
+        return None
+    action, _, id_text = data.removeprefix(CALLBACK_PREFIX).partition(":")
+    followup_id = parse_record_id(id_text)
+    if action not in ACTIONS or followup_id is None:
+        return None
+    return action, followup_id
 
 
 def reminder_keyboard(followup_id: int, language: str) -> InlineKeyboardMarkup:
@@ -63,14 +76,16 @@ async def press_reminder_button(
 ) -> None:
     """Close or snooze the follow-up, then show the result under the reminder text.
 
-    A second press, a stale button or a press by someone else only gets a short answer.
+    A second press, a stale or invalid button or a press by someone else only gets a short
+    answer.
     """
     query = update.callback_query
-    match = CALLBACK_PATTERN.match(query.data or "")
-    if match is None:
-        await query.answer()
+    pressed = parse_callback_data(query.data)
+    if pressed is None:
+        logger.info("user %s pressed a button with invalid data %r", user.id, query.data)
+        await query.answer(user.t("error.stale_button"))
         return
-    action, followup_id = match.group(1), int(match.group(2))
+    action, followup_id = pressed
 
     services = get_services(context)
     now = services.clock()
@@ -121,5 +136,5 @@ async def _show_result(message: Message, line: str) -> None:
 
 def register(application: Application) -> None:
     application.add_handler(
-        CallbackQueryHandler(press_reminder_button, pattern=CALLBACK_PATTERN.pattern)
+        CallbackQueryHandler(press_reminder_button, pattern=f"^{CALLBACK_PREFIX}")
     )

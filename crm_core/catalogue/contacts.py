@@ -53,6 +53,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{error}\nTry again, or send /cancel to stop.",
         "zh": "{error}\n请重试，或发送 /cancel 取消。",
     },
+    "contacts.line_rejected": {
+        "en": "{error}\nNothing was saved.\n\n{usage}",
+        "zh": "{error}\n未保存任何内容。\n\n{usage}",
+    },
     "contacts.cancelled": {
         "en": "Logging cancelled. Nothing was saved.",
         "zh": "已取消记录，未保存任何内容。",
@@ -148,8 +152,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "“{value}”不是有效的满意度。请发送 1 到 5 的整数。",
     },
     "contacts.error.satisfaction_range": {
-        "en": "Satisfaction must be from 1 to 5, not {value}.",
-        "zh": "满意度必须在 1 到 5 之间，而不是 {value}。",
+        "en": "Satisfaction must be a whole number from 1 to 5, not {value}.",
+        "zh": "满意度必须是 1 到 5 的整数，而不是 {value}。",
     },
     "contacts.error.date_invalid": {
         "en": "“{value}” is not a date I can read. Write for example tomorrow, friday, "
@@ -160,5 +164,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "contacts.error.date_past": {
         "en": "The next step date {date} is in the past. Give today or a later date.",
         "zh": "下一步日期 {date} 已经过去。请填写今天或之后的日期。",
+    },
+    "contacts.error.date_out_of_range": {
+        "en": "The next step date “{value}” is out of range. Give a date from today to {latest}.",
+        "zh": "下一步日期“{value}”超出范围。请填写今天到 {latest} 之间的日期。",
     },
 }

@@ -11,19 +11,23 @@ import pytest
 from crm_core.i18n import translate
 from crm_core.model import ContactKind
 from crm_core.parsing import (
+    MAX_RECORD_ID,
     LogParseError,
     NextStep,
     due_at_for_date,
+    latest_next_step_date,
     normalize_name,
     parse_amount,
     parse_date,
     parse_kind,
     parse_log_line,
     parse_next_step,
+    parse_record_id,
     parse_satisfaction,
 )
 
 # Wednesday 2026-03-04 10:00 UTC. Next Monday is 03-09, the Friday of this week is 03-06.
+# A next step may be at most ten years ahead, so the latest date is 2036-03-04.
 NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
 UTC_ZONE = ZoneInfo("UTC")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -295,7 +299,13 @@ def test_satisfaction_valid(text, expected):
         pytest.param("6", "contacts.error.satisfaction_range", id="six"),
         pytest.param("sat 9", "contacts.error.satisfaction_range", id="sat-nine"),
         pytest.param("good", "contacts.error.satisfaction_invalid", id="word"),
-        pytest.param("4.5", "contacts.error.satisfaction_invalid", id="fraction"),
+        pytest.param("4.5", "contacts.error.satisfaction_range", id="fraction"),
+        pytest.param("-1", "contacts.error.satisfaction_range", id="negative"),
+        pytest.param("sat 4.5", "contacts.error.satisfaction_range", id="sat-fraction"),
+        pytest.param("4.5/5", "contacts.error.satisfaction_range", id="fraction-of-five"),
+        # No date competes in the guided step, so "6/5" is a score of 6.
+        pytest.param("6/5", "contacts.error.satisfaction_range", id="six-of-five"),
+        pytest.param("满意度4.5", "contacts.error.satisfaction_range", id="chinese-fraction"),
     ],
 )
 def test_satisfaction_invalid(text, key):
@@ -303,6 +313,49 @@ def test_satisfaction_invalid(text, key):
         parse_satisfaction(text)
 
     assert raised.value.key == key
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        pytest.param("A call happy client sat 4.5", "4.5", id="sat-fraction"),
+        pytest.param("A call x 4.5/5", "4.5", id="fraction-of-five"),
+        pytest.param("A call x 满意度4.5", "4.5", id="chinese-fraction"),
+        pytest.param("A call x 满意度 4.5", "4.5", id="chinese-fraction-spaced"),
+        pytest.param("A call x sat 0", "0", id="sat-zero"),
+        pytest.param("A call x sat 6", "6", id="sat-six"),
+        pytest.param("A call x sat -1", "-1", id="sat-negative"),
+        pytest.param("A call x satisfaction: 4,5", "4,5", id="decimal-comma"),
+        pytest.param("A call x 0/5", "0", id="zero-of-five"),
+        pytest.param("A call x 4.5星", "4.5", id="fraction-stars"),
+        pytest.param("A call x sat 4.5 next friday", "4.5", id="before-date"),
+        pytest.param("A call x sat 4.5 5000", "4.5", id="before-amount"),
+        pytest.param("A call x sat " + "9" * 5000, "9" * 5000, id="past-int-digit-limit"),
+    ],
+)
+def test_log_line_satisfaction_not_whole_score(text, value):
+    with pytest.raises(LogParseError) as raised:
+        parse(text)
+
+    assert raised.value.key == "contacts.error.satisfaction_range"
+    assert raised.value.params == {"value": value}
+
+
+def test_log_line_month_day_over_five_is_date():
+    # "6/5" is a valid month/day, so the line means the 5th of June, not a score of 6.
+    parsed = parse("A call x 6/5")
+
+    assert parsed.next_step_on == date(2026, 6, 5)
+    assert parsed.satisfaction is None
+
+
+def test_satisfaction_range_message_names_score():
+    with pytest.raises(LogParseError) as raised:
+        parse("A call x sat 4.5")
+
+    message = translate("en", raised.value.key, **raised.value.params)
+
+    assert message == "Satisfaction must be a whole number from 1 to 5, not 4.5."
 
 
 @pytest.mark.parametrize(
@@ -319,9 +372,14 @@ def test_satisfaction_invalid(text, key):
         pytest.param("friday", date(2026, 3, 6), id="bare-weekday"),
         pytest.param("on fri", date(2026, 3, 6), id="on-abbreviation"),
         pytest.param("next friday", date(2026, 3, 6), id="next-friday"),
-        # Wednesday: a bare or "next" Wednesday is a week ahead, "this" Wednesday is today.
+        # Wednesday 10:00, after the 09:00 follow-up time: every form is a week ahead.
         pytest.param("wednesday", date(2026, 3, 11), id="same-weekday"),
-        pytest.param("this wednesday", date(2026, 3, 4), id="this-same-weekday"),
+        pytest.param("this wednesday", date(2026, 3, 11), id="this-same-weekday-late"),
+        pytest.param("this thursday", date(2026, 3, 5), id="this-thursday"),
+        pytest.param("2036-03-04", date(2036, 3, 4), id="latest-date"),
+        pytest.param("in 120 months", date(2036, 3, 4), id="ten-years-in-months"),
+        # 3650 days plus the leap days 2028-02-29, 2032-02-29 and 2036-02-29.
+        pytest.param("in 3653 days", date(2036, 3, 4), id="ten-years-in-days"),
         pytest.param("next monday", date(2026, 3, 9), id="next-monday"),
         pytest.param("next sat", date(2026, 3, 7), id="next-sat"),
         pytest.param("2026-12-10", date(2026, 12, 10), id="iso"),
@@ -365,6 +423,78 @@ def test_date_invalid(text, key):
         parse_date(text, now=NOW, timezone=UTC_ZONE)
 
     assert raised.value.key == key
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        # Wednesday 08:59 UTC: 09:00 today is still ahead.
+        pytest.param(datetime(2026, 3, 4, 8, 59, tzinfo=UTC), date(2026, 3, 4), id="before-nine"),
+        pytest.param(datetime(2026, 3, 4, 9, 0, tzinfo=UTC), date(2026, 3, 11), id="at-nine"),
+        pytest.param(datetime(2026, 3, 4, 23, 0, tzinfo=UTC), date(2026, 3, 11), id="evening"),
+    ],
+)
+def test_this_weekday_on_that_day(moment, expected):
+    assert parse_date("this wednesday", now=moment, timezone=UTC_ZONE) == expected
+
+
+def test_this_weekday_uses_local_time():
+    # 2026-03-04 00:30 UTC is Wednesday 08:30 in Shanghai, and 01:30 UTC is 09:30 there.
+    early = datetime(2026, 3, 4, 0, 30, tzinfo=UTC)
+    late = datetime(2026, 3, 4, 1, 30, tzinfo=UTC)
+
+    assert parse_date("this wednesday", now=early, timezone=SHANGHAI) == date(2026, 3, 4)
+    assert parse_date("this wednesday", now=late, timezone=SHANGHAI) == date(2026, 3, 11)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("in 99999999 days", id="days-overflow"),
+        pytest.param("in 99999 months", id="months-past-year-9999"),
+        pytest.param("in 999999999999 weeks", id="weeks-overflow"),
+        pytest.param("in " + "9" * 5000 + " days", id="count-past-int-digit-limit"),
+        pytest.param("99999天后", id="chinese-days"),
+        pytest.param("9999-12-31", id="year-9999"),
+        pytest.param("9999年12月31日", id="chinese-year-9999"),
+        pytest.param("2036-03-05", id="day-after-latest"),
+        pytest.param("in 121 months", id="ten-years-and-a-month"),
+        pytest.param("in 3654 days", id="ten-years-and-a-day"),
+    ],
+)
+def test_date_out_of_range(text):
+    with pytest.raises(LogParseError) as raised:
+        parse_date(text, now=NOW, timezone=UTC_ZONE)
+
+    assert raised.value.key == "contacts.error.date_out_of_range"
+    assert raised.value.params["latest"] == "2036-03-04"
+
+
+def test_log_line_far_date_rejected():
+    with pytest.raises(LogParseError) as raised:
+        parse("Acme call hi in 99999999 days")
+
+    assert raised.value.key == "contacts.error.date_out_of_range"
+    assert raised.value.params == {"value": "in 99999999 days", "latest": "2036-03-04"}
+
+
+def test_next_step_far_date_rejected():
+    with pytest.raises(LogParseError) as raised:
+        parse_next_step("send quote 9999-12-31", now=NOW, timezone=UTC_ZONE)
+
+    assert raised.value.key == "contacts.error.date_out_of_range"
+
+
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        pytest.param(date(2026, 3, 4), date(2036, 3, 4), id="plain"),
+        pytest.param(date(2028, 2, 29), date(2038, 2, 28), id="leap-day"),
+        pytest.param(date(2030, 2, 28), date(2040, 2, 28), id="before-leap-day"),
+    ],
+)
+def test_latest_next_step_date(today, expected):
+    assert latest_next_step_date(today) == expected
 
 
 def test_date_uses_user_timezone():
@@ -452,6 +582,8 @@ def test_due_at_is_local_morning():
         pytest.param("A call x 2026-03-03", id="date-past"),
         pytest.param("A call x 5000000000000", id="amount-too-large"),
         pytest.param("A call x 10.555", id="amount-invalid"),
+        pytest.param("A call x sat 4.5", id="satisfaction-fraction"),
+        pytest.param("A call x 9999-12-31", id="date-out-of-range"),
     ],
 )
 def test_log_line_error_renders(text, language):
@@ -471,3 +603,24 @@ def test_kind_missing_message_escapes_name():
     message = translate("en", raised.value.key, **raised.value.params)
 
     assert "“&lt;b&gt;&amp; discussed”" in message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("1", 1, id="one"),
+        pytest.param("42", 42, id="plain"),
+        pytest.param(str(MAX_RECORD_ID), MAX_RECORD_ID, id="maximum"),
+        pytest.param(str(MAX_RECORD_ID + 1), None, id="past-maximum"),
+        pytest.param("9" * 40, None, id="forty-digits"),
+        pytest.param("0", None, id="zero"),
+        pytest.param("-1", None, id="negative"),
+        pytest.param("+1", None, id="plus-sign"),
+        pytest.param("01", None, id="leading-zero"),
+        pytest.param("１", None, id="full-width-digit"),
+        pytest.param("1 ", None, id="trailing-space"),
+        pytest.param("", None, id="empty"),
+    ],
+)
+def test_record_id(text, expected):
+    assert parse_record_id(text) == expected

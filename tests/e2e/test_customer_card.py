@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import update
 
 from crm_core.model import Role
@@ -130,6 +131,43 @@ async def test_rep_cannot_open_card_by_button(harness):
     forged = await harness.press_data(ANN, own_card, f"card:{beta_id}")
 
     assert forged[0].plain == "That customer is not among yours any more."
+
+
+STALE_BUTTON = "This button has expired. Start again with the command."
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param("card:" + "9" * 40, id="forty-digits"),
+        pytest.param("card:2147483648", id="past-32-bits"),
+        pytest.param("card:0", id="zero"),
+        pytest.param("card:-1", id="negative"),
+        pytest.param("card:1:2", id="extra-field"),
+        pytest.param("card:", id="empty"),
+    ],
+)
+async def test_forged_card_button_stale(harness, data):
+    await team(harness)
+    await add_customer(harness, ANN, "Acme Ltd")
+    own_card = (await harness.send(ANN, "/customer Acme Ltd"))[0]
+
+    forged = await harness.press_data(ANN, own_card, data)
+
+    assert forged == []
+    assert harness.transport.callback_answers[-1]["text"] == STALE_BUTTON
+
+
+async def test_forged_card_id_stale_on_postgresql(harness_pg):
+    # Customer ids are 32-bit INTEGER columns on PostgreSQL, so asyncpg rejects a larger id.
+    await team(harness_pg)
+    await add_customer(harness_pg, ANN, "Acme Ltd")
+    own_card = (await harness_pg.send(ANN, "/customer Acme Ltd"))[0]
+
+    forged = await harness_pg.press_data(ANN, own_card, "card:2147483648")
+
+    assert forged == []
+    assert harness_pg.transport.callback_answers[-1]["text"] == STALE_BUTTON
 
 
 async def test_manager_sees_team_customers(harness):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
 from crm_core.model import Role
@@ -116,9 +117,129 @@ async def test_one_line_invalid_amount(harness):
 
     replies = await harness.send(ANN, "/log Acme Ltd call renewal 10.555")
 
+    assert len(replies) == 1
     assert replies[0].plain.startswith("“10.555” is not a valid amount.")
-    assert "/log Acme Ltd call discussed renewal" in replies[1].plain
+    assert "\nNothing was saved.\n" in replies[0].plain
+    assert "/log Acme Ltd call discussed renewal" in replies[0].plain
     assert len(await contacts_of(harness, "Acme Ltd")) == 1
+
+
+async def test_one_line_decimal_satisfaction_rejected(harness):
+    await harness.enrol(ANN, Role.REP)
+    await add_customer(harness, ANN, "Acme")
+
+    replies = await harness.send(ANN, "/log Acme call happy client sat 4.5")
+
+    assert len(replies) == 1
+    assert replies[0].plain.startswith(
+        "Satisfaction must be a whole number from 1 to 5, not 4.5.\nNothing was saved."
+    )
+    assert len(await contacts_of(harness, "Acme")) == 1
+
+
+@pytest.mark.parametrize(
+    ("line", "score"),
+    [
+        pytest.param("4.5/5", "4.5", id="fraction-of-five"),
+        pytest.param("满意度4.5", "4.5", id="chinese"),
+        pytest.param("sat 0", "0", id="zero"),
+        pytest.param("sat 6", "6", id="six"),
+        pytest.param("sat -1", "-1", id="negative"),
+    ],
+)
+async def test_one_line_satisfaction_forms_rejected(harness, line, score):
+    await harness.enrol(ANN, Role.REP)
+    await add_customer(harness, ANN, "Acme")
+
+    replies = await harness.send(ANN, f"/log Acme call hi {line}")
+
+    assert len(replies) == 1
+    assert replies[0].plain.startswith(
+        f"Satisfaction must be a whole number from 1 to 5, not {score}."
+    )
+    [contact] = await contacts_of(harness, "Acme")
+    assert contact.amount is None
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        pytest.param("in 99999999 days", id="days-overflow"),
+        pytest.param("in 99999 months", id="months-past-year-9999"),
+        pytest.param("9999-12-31", id="year-9999"),
+    ],
+)
+async def test_one_line_far_date_rejected(harness, phrase):
+    await harness.enrol(ANN, Role.REP)
+    await add_customer(harness, ANN, "Acme")
+    [followup_before] = await pending_followups(harness, "Acme")
+
+    replies = await harness.send(ANN, f"/log Acme call hi {phrase}")
+
+    # The harness clock is 2026-03-02, so the latest next step date is 2036-03-02.
+    assert len(replies) == 1
+    assert replies[0].plain.startswith(
+        f"The next step date “{phrase}” is out of range. Give a date from today to 2036-03-02."
+    )
+    assert len(await contacts_of(harness, "Acme")) == 1
+    [followup_after] = await pending_followups(harness, "Acme")
+    assert followup_after.id == followup_before.id
+    assert followup_after.due_at == followup_before.due_at
+
+
+async def test_one_line_far_date_in_chinese(harness):
+    await harness.enrol(ANN, Role.REP, language="zh")
+    await add_customer(harness, ANN, "Acme")
+
+    replies = await harness.send(ANN, "/log Acme 电话 你好 9999年12月31日")
+
+    assert len(replies) == 1
+    assert replies[0].plain.startswith(
+        "下一步日期“9999年12月31日”超出范围。请填写今天到 2036-03-02 之间的日期。"
+    )
+    assert len(await contacts_of(harness, "Acme")) == 1
+
+
+async def test_guided_far_date_asks_again(harness):
+    await harness.enrol(ANN, Role.REP)
+    await add_customer(harness, ANN, "Acme")
+    await harness.send(ANN, "/log Acme")
+    await harness.press(ANN, 1)  # call
+    await harness.send(ANN, "talked")
+    await harness.press(ANN, 1)  # skip amount
+    await harness.press(ANN, 6)  # skip satisfaction
+
+    far = await harness.send(ANN, "send quote 9999-12-31")
+    saved = await harness.send(ANN, "send quote 2036-03-02")
+
+    assert far[0].plain == (
+        "The next step date “9999-12-31” is out of range. Give a date from today to "
+        "2036-03-02.\nTry again, or send /cancel to stop."
+    )
+    assert saved[0].plain.split("\n")[-1] == "Next follow-up: Sun 2036-03-02 09:00"
+    assert len(await contacts_of(harness, "Acme")) == 2
+
+
+async def test_this_friday_on_friday_morning(harness):
+    await harness.enrol(ANN, Role.REP)
+    await add_customer(harness, ANN, "Acme")
+    harness.clock.set(datetime(2026, 3, 6, 8, 0, tzinfo=UTC))  # Friday, before 09:00
+
+    replies = await harness.send(ANN, "/log Acme call hi this friday")
+
+    assert replies[0].plain.split("\n")[-1] == "Next follow-up: Fri 2026-03-06 09:00"
+
+
+async def test_this_friday_on_friday_after_nine(harness):
+    await harness.enrol(ANN, Role.REP)
+    await add_customer(harness, ANN, "Acme")
+    harness.clock.advance(timedelta(days=4))  # Friday 2026-03-06 10:00 UTC
+
+    replies = await harness.send(ANN, "/log Acme call hi this friday")
+
+    assert replies[0].plain.split("\n")[-1] == "Next follow-up: Fri 2026-03-13 09:00"
+    [followup] = await pending_followups(harness, "Acme")
+    assert followup.due_at == datetime(2026, 3, 13, 9, 0, tzinfo=UTC)
 
 
 async def test_guided_log(harness):
@@ -189,7 +310,7 @@ async def test_guided_invalid_input_asks_again(harness):
     assert bad_amount[0].plain.startswith("“lots” is not a valid amount.")
     assert bad_amount[0].plain.endswith("Try again, or send /cancel to stop.")
     assert good_amount[0].plain.startswith("How satisfied")
-    assert bad_score[0].plain.startswith("Satisfaction must be from 1 to 5, not 7.")
+    assert bad_score[0].plain.startswith("Satisfaction must be a whole number from 1 to 5, not 7.")
     assert good_score[0].plain.startswith("Next step?")
     assert bad_date[0].plain.startswith("“someday” is not a date I can read.")
     assert saved[0].plain.split("\n")[-1] == "Next follow-up: Thu 2026-03-05 09:00"
@@ -299,3 +420,49 @@ async def test_callback_data_fits(harness):
         for button in message.buttons:
             assert len(button["callback_data"].encode()) <= 64
     assert asked[0].buttons[0]["callback_data"] == "log:new"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param("log:kind:bogus", id="unknown-kind"),
+        pytest.param("log:kind:", id="empty-kind"),
+        pytest.param("log:sat:9", id="score-nine"),
+        pytest.param("log:pick:1", id="pick-in-other-step"),
+    ],
+)
+async def test_forged_kind_step_button_stale(harness, data):
+    await harness.enrol(ANN, Role.REP)
+    await add_customer(harness, ANN, "Acme")
+    asked = await harness.send(ANN, "/log Acme")
+
+    forged = await harness.press_data(ANN, asked[0], data)
+    stale_answer = harness.transport.callback_answers[-1]["text"]
+    chosen = await harness.press(ANN, 1, asked[0])  # call
+
+    assert forged == []
+    assert stale_answer == "This button has expired. Start again with the command."
+    assert chosen[0].plain == "What happened? Write a short summary."
+
+
+@pytest.mark.parametrize(
+    "customer_id",
+    [
+        pytest.param("9" * 40, id="forty-digits"),
+        pytest.param("2147483648", id="past-32-bits"),
+        pytest.param("0", id="zero"),
+        pytest.param("-1", id="negative"),
+    ],
+)
+async def test_forged_pick_button_stale(harness, customer_id):
+    await harness.enrol(ANN, Role.REP)
+    await add_customer(harness, ANN, "Acme Ltd")
+    asked = await harness.send(ANN, "/log acme ltdd call hello")
+
+    forged = await harness.press_data(ANN, asked[0], f"log:pick:{customer_id}")
+    stale_answer = harness.transport.callback_answers[-1]["text"]
+    picked = await harness.press(ANN, 1, asked[0])
+
+    assert forged == []
+    assert stale_answer == "This button has expired. Start again with the command."
+    assert picked[0].plain.startswith("Logged: call with Acme Ltd")

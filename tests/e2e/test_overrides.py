@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from crm_core.model import Role
@@ -248,6 +249,46 @@ async def test_rep_cannot_press_other_reps_buttons(harness):
     assert after.stage_override is None
     assert after.level_set_by is None
     assert await stage_changes(harness, beta.id) == []
+
+
+STALE_BUTTON = "This button has expired. Start again with the command."
+FORTY_DIGITS = "9" * 40
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        pytest.param("cs:menu:bogus:{id}", id="menu-unknown-field"),
+        pytest.param(f"cs:menu:stage:{FORTY_DIGITS}", id="menu-forty-digits"),
+        pytest.param("cs:menu:level:2147483648", id="menu-past-32-bits"),
+        pytest.param("cs:menu:stage:0", id="menu-zero"),
+        pytest.param("cs:menu:stage:{id}:x", id="menu-extra-field"),
+        pytest.param("cs:stage:{id}:bogus", id="set-unknown-stage"),
+        pytest.param("cs:level:{id}:decline", id="set-stage-as-level"),
+        pytest.param(f"cs:stage:{FORTY_DIGITS}:decline", id="set-forty-digits"),
+        pytest.param("cs:stage:-{id}:decline", id="set-negative"),
+        pytest.param("cs:stage:{id}", id="set-missing-value"),
+        pytest.param("cs:up:{id}:bogus", id="upgrade-unknown-level"),
+        pytest.param(f"cs:up:{FORTY_DIGITS}:partner", id="upgrade-forty-digits"),
+        pytest.param("cs:up:0:partner", id="upgrade-zero"),
+        pytest.param("cs:bogus:{id}", id="unknown-action"),
+    ],
+)
+async def test_forged_override_button_stale(harness, template):
+    await team(harness)
+    await add_customer(harness, ANN, "Acme Ltd")
+    acme = await customer_row(harness, "Acme Ltd")
+    card = (await harness.send(ANN, "/customer Acme Ltd"))[0]
+    data = template.replace("{id}", str(acme.id))
+
+    forged = await harness.press_data(ANN, card, data)
+
+    after = await customer_row(harness, "Acme Ltd")
+    assert forged == []
+    assert harness.transport.callback_answers[-1]["text"] == STALE_BUTTON
+    assert after.stage_override is None
+    assert after.level_set_by is None
+    assert await stage_changes(harness, acme.id) == []
 
 
 async def test_bad_stage_word_changes_nothing(harness):

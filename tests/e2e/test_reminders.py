@@ -174,6 +174,36 @@ async def test_second_press_changes_nothing(harness) -> None:
     assert await status_of(harness, followup_id) == "done"
 
 
+@pytest.mark.parametrize(
+    "template",
+    [
+        pytest.param("fu:nap:{id}", id="unknown-action"),
+        pytest.param("fu:done:" + "9" * 40, id="forty-digits"),
+        pytest.param("fu:day:2147483648", id="past-32-bits"),
+        pytest.param("fu:week:0", id="zero"),
+        pytest.param("fu:done:-{id}", id="negative"),
+        pytest.param("fu:done:{id}:1", id="extra-field"),
+        pytest.param("fu:done", id="missing-id"),
+    ],
+)
+async def test_forged_reminder_button_stale(harness, template) -> None:
+    await team(harness)
+    followup_id = await seed_followup(harness, ANN, "Acme", DUE)
+    harness.clock.set(DUE)
+    [reminder] = await tick(harness)
+    text_before = reminder.text
+
+    forged = await harness.press_data(ANN, reminder, template.replace("{id}", str(followup_id)))
+
+    assert forged == []
+    assert harness.transport.callback_answers[-1]["text"] == (
+        "This button has expired. Start again with the command."
+    )
+    assert reminder.text == text_before
+    assert reminder.edits == 0
+    assert await status_of(harness, followup_id) == "sent"
+
+
 async def test_snooze_day_pressed(harness) -> None:
     # Due and pressed Monday 11:00 UTC; the snoozed reminder comes Tuesday 11:00.
     await team(harness)
