@@ -33,11 +33,12 @@ from telegram.ext import (
     filters,
 )
 
-from crm_core.card import LoggedView, render_confirmation
+from crm_core.card import LoggedView, format_money, render_confirmation
 from crm_core.i18n import Markup
 from crm_core.matching import match_customer
 from crm_core.model import ContactKind
 from crm_core.parsing import (
+    MAX_AMOUNT,
     LogParseError,
     parse_amount,
     parse_kind,
@@ -49,7 +50,12 @@ from crm_core.parsing import (
 from handlers.common import CurrentUser, get_services, reply, with_user
 from handlers.overrides import upgrade_keyboard
 from handlers.stored_conversation import END, StoredConversationHandler
-from storage.contacts import CustomerNotVisible, NewContact, record_contact
+from storage.contacts import (
+    CustomerNotVisible,
+    NewContact,
+    RevenueOutOfRange,
+    record_contact,
+)
 from storage.customers import (
     MAX_NAME_LENGTH,
     CustomerNameTaken,
@@ -495,6 +501,15 @@ async def _save(update: Update, context: ContextTypes.DEFAULT_TYPE, user: Curren
     except CustomerNotVisible:
         logger.info("user %s may not log for customer %s", user.id, contact.customer_id)
         await reply(update, context, user, user.t("contacts.no_access"))
+        return END
+    except RevenueOutOfRange as error:
+        logger.info("rejected a purchase by user %s: %s", user.id, error)
+        text = user.t(
+            "contacts.error.revenue_out_of_range",
+            total=format_money(error.total),
+            maximum=format_money(MAX_AMOUNT),
+        )
+        await reply(update, context, user, text)
         return END
 
     view = LoggedView(

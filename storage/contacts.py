@@ -8,13 +8,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_core.cadence import CadenceTable
 from crm_core.model import ContactKind, Stage
-from crm_core.parsing import due_at_for_date
+from crm_core.parsing import MAX_AMOUNT, due_at_for_date
 from storage.customers import Viewer, get_visible_customer, refresh_customer
 from storage.followups import OPEN_STATUSES, schedule_followup
 from storage.models import Contact, Customer, FollowUp, StageChange
@@ -24,6 +24,14 @@ logger = logging.getLogger(__name__)
 
 class CustomerNotVisible(Exception):
     """Raised when the rep may not see the customer the contact is for."""
+
+
+class RevenueOutOfRange(Exception):
+    """Raised when a purchase would take a customer's revenue past what the column stores."""
+
+    def __init__(self, total: Decimal) -> None:
+        super().__init__(f"purchase amounts would add up to {total}, above {MAX_AMOUNT}")
+        self.total = total
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,9 @@ async def record_contact(
 
     Raises:
         CustomerNotVisible: If ``rep`` may not see the customer.
+        RevenueOutOfRange: If the customer's purchase amounts, refunds counted by their
+            size, would add up to more than ``MAX_AMOUNT``, the limit of the revenue
+            column. Nothing is stored then.
     """
     existing = await session.scalar(select(Contact).where(Contact.source_key == source_key))
     if existing is not None:
@@ -86,6 +97,9 @@ async def record_contact(
     customer = await get_visible_customer(session, rep, contact.customer_id)
     if customer is None:
         raise CustomerNotVisible(contact.customer_id)
+
+    if contact.kind == ContactKind.PURCHASE and contact.amount is not None:
+        await _check_revenue_room(session, customer.id, contact.amount)
 
     next_step_at = (
         due_at_for_date(contact.next_step_on, rep_timezone) if contact.next_step_on else None
@@ -202,3 +216,19 @@ async def _confirmation_of(session: AsyncSession, contact: Contact) -> LoggedCon
         next_followup_at=followup_due,
         created=False,
     )
+
+
+async def _check_revenue_room(session: AsyncSession, customer_id: int, amount: Decimal) -> None:
+    """Raise RevenueOutOfRange unless the revenue column can still hold the customer's total.
+
+    Absolute values are added, so that no order of purchases and refunds can pass through
+    a total the column cannot store while the analysis sums them.
+    """
+    stored = await session.scalar(
+        select(func.coalesce(func.sum(func.abs(Contact.amount)), 0)).where(
+            Contact.customer_id == customer_id, Contact.kind == ContactKind.PURCHASE.value
+        )
+    )
+    total = Decimal(stored) + abs(amount)
+    if total > MAX_AMOUNT:
+        raise RevenueOutOfRange(total)

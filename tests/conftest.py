@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 # RetryAfter.retry_after as a timedelta, as the bot sets it in bot.main.
@@ -39,7 +40,7 @@ def pg_server_url() -> Iterator[str]:
     name = f"crm_test_{uuid.uuid4().hex[:12]}"
     try:
         asyncio.run(_admin_execute(f'CREATE DATABASE "{name}"'))
-    except (OSError, Exception) as error:
+    except (OSError, DBAPIError) as error:  # the server is down or rejects the connection
         pytest.skip(
             f"no PostgreSQL server at {POSTGRES_ADMIN_URL} ({type(error).__name__}: {error})"
         )

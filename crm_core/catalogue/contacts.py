@@ -169,4 +169,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The next step date “{value}” is out of range. Give a date from today to {latest}.",
         "zh": "下一步日期“{value}”超出范围。请填写今天到 {latest} 之间的日期。",
     },
+    "contacts.error.revenue_out_of_range": {
+        "en": "This purchase would bring the customer's purchase amounts to {total}, more "
+        "than the largest revenue the bot stores ({maximum}). Nothing was saved.",
+        "zh": "这笔购买会使该客户的购买金额合计达到 {total}，超过系统能存储的最大营收"
+        "（{maximum}）。未保存任何内容。",
+    },
 }

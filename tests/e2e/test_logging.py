@@ -466,3 +466,27 @@ async def test_forged_pick_button_stale(harness, customer_id):
     assert forged == []
     assert stale_answer == "This button has expired. Start again with the command."
     assert picked[0].plain.startswith("Logged: call with Acme Ltd")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def either_harness(request):
+    """The harness on SQLite, then on PostgreSQL, whose Numeric columns enforce their size."""
+    return request.getfixturevalue("harness" if request.param == "sqlite" else "harness_pg")
+
+
+async def test_purchase_past_revenue_limit_rejected(either_harness):
+    harness = either_harness
+    rep = TgUser(2, "Ann")
+    await harness.enrol(rep, Role.REP)
+    await harness.send(rep, "/log Acme purchase first order 600000000000")
+    await harness.press(rep, 1)  # create Acme
+
+    replies = await harness.send(rep, "/log Acme purchase second order 600000000000")
+
+    async with harness.services.sessions() as session:
+        amounts = list(await session.scalars(select(Contact.amount).order_by(Contact.id)))
+    assert "would bring the customer's purchase amounts to 1,200,000,000,000.00" in (
+        replies[-1].plain
+    )
+    assert "Nothing was saved" in replies[-1].plain
+    assert amounts == [Decimal("600000000000.00")]
