@@ -1,4 +1,4 @@
-"""Checks every update passes before any feature handler: chat type, edits and repeats.
+"""Checks that every update passes before any feature handler: chat type, edits, repeats.
 
 Registered in the first group. An update it stops goes to no other handler.
 """
@@ -66,7 +66,7 @@ async def _point_to_private_chat(update: Update, context: ContextTypes.DEFAULT_T
         await update.callback_query.answer(text)
         return
     message = update.effective_message
-    # Plain group chatter is none of the bot's business; only commands get the pointer.
+    # The bot ignores plain group messages; only commands get the pointer.
     if message is not None and message.text and message.text.startswith("/"):
         await context.bot.send_message(
             chat_id=message.chat_id, text=text, parse_mode=ParseMode.HTML
