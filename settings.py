@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from crm_core.i18n import LANGUAGES
@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     cadence_file: Path = PROJECT_DIR / "config" / "cadence.toml"
     # The tick that claims due follow-ups and digests; at most a minute apart.
     tick_seconds: float = Field(default=30.0, gt=0, le=60)
+    # Value tiers: tier A is the customers who make up the top TIER_A_SHARE of a team's
+    # revenue, tier B the customers up to TIER_B_SHARE, tier C the rest.
+    tier_a_share: float = Field(default=0.8, gt=0, lt=1)
+    tier_b_share: float = Field(default=0.95, gt=0, le=1)
     # Maximum follow-up pushes to one rep in any 24 hours. After importing an old history a
     # rep may have thousands due at once; the rest stay due, the most valuable go first.
     max_pushes_per_rep_per_day: int = Field(default=40, ge=1)
@@ -86,6 +90,20 @@ class Settings(BaseSettings):
                 f"DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}, got {value!r}"
             )
         return value
+
+    @model_validator(mode="after")
+    def _check_tier_shares(self) -> Settings:
+        if self.tier_b_share <= self.tier_a_share:
+            raise ValueError(
+                f"TIER_B_SHARE ({self.tier_b_share}) must be above TIER_A_SHARE "
+                f"({self.tier_a_share})"
+            )
+        return self
+
+    @property
+    def tier_cutoffs(self) -> tuple[float, float]:
+        """Cumulative revenue shares that close tiers A and B."""
+        return (self.tier_a_share, self.tier_b_share)
 
     @property
     def console_mode(self) -> bool:

@@ -131,7 +131,9 @@ async def run_daily_analysis(application: Application) -> int:
                 continue
         try:
             async with services.sessions() as session, session.begin():
-                await refresh_team(session, team_id, now, services.cadence)
+                await refresh_team(
+                    session, team_id, now, services.cadence, services.settings.tier_cutoffs
+                )
                 await finish_run(session, name, run_key, services.clock())
         except Exception:
             # The claim stays unfinished, so another tick retries after the lease.

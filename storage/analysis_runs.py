@@ -29,6 +29,7 @@ from storage.models import Contact, Customer, FollowUp, StageChange, Team, User
 
 logger = logging.getLogger(__name__)
 
+DEFAULT_TIER_CUTOFFS = AnalysisSettings().tier_cutoffs
 # Rows per bulk statement; keeps IN lists and parameter counts inside every driver's limits.
 BATCH = 2_000
 
@@ -138,10 +139,13 @@ def _plain_parts(parts: Any) -> list[list[Any]]:
 
 
 def analyze_with_model(
-    events: pd.DataFrame, now: datetime, customers: pd.DataFrame
+    events: pd.DataFrame,
+    now: datetime,
+    customers: pd.DataFrame,
+    tier_cutoffs: tuple[float, float] = DEFAULT_TIER_CUTOFFS,
 ) -> tuple[pd.DataFrame, ChurnModel]:
     """Fit the churn model, then analyse every customer with it; runs in a worker thread."""
-    settings = AnalysisSettings()
+    settings = AnalysisSettings(tier_cutoffs=tier_cutoffs)
     model = fit_churn_model(events, now, settings.risk)
     return analyze(events, now, customers, settings, risk_model=model), model
 
@@ -160,7 +164,11 @@ async def load_risk_model(session: AsyncSession, team_id: int) -> ChurnModel | N
 
 
 async def refresh_team(
-    session: AsyncSession, team_id: int, now: datetime, cadence: CadenceTable
+    session: AsyncSession,
+    team_id: int,
+    now: datetime,
+    cadence: CadenceTable,
+    tier_cutoffs: tuple[float, float] = DEFAULT_TIER_CUTOFFS,
 ) -> RefreshSummary:
     """Analyse every customer of a team as of ``now`` and store the results.
 
@@ -172,7 +180,9 @@ async def refresh_team(
     events, customers = await load_team_history(session, team_id)
     if customers.empty:
         return RefreshSummary(0, 0, 0)
-    results, model = await asyncio.to_thread(analyze_with_model, events, now, customers)
+    results, model = await asyncio.to_thread(
+        analyze_with_model, events, now, customers, tier_cutoffs
+    )
     await session.execute(
         update(Team)
         .where(Team.id == team_id)

@@ -18,7 +18,7 @@ import pandas as pd
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm_core.analysis import analyze, render_reason
+from crm_core.analysis import AnalysisSettings, analyze, render_reason
 from crm_core.cadence import CadenceTable
 from crm_core.i18n import translate
 from crm_core.parsing import normalize_name
@@ -307,7 +307,9 @@ async def run_import(settings: Settings, args: argparse.Namespace) -> int:
                 return 2
             counts = await import_history(session, events, owner, now)
             cadence = CadenceTable.load(settings.cadence_file)
-            summary = await refresh_team(session, owner.team_id, now, cadence)
+            summary = await refresh_team(
+                session, owner.team_id, now, cadence, settings.tier_cutoffs
+            )
             # The bot's daily analysis need not repeat today's work.
             run_name = f"analysis:{owner.team_id}"
             if await claim_run(session, run_name, now.date().isoformat(), now, timedelta(0)):
@@ -371,7 +373,10 @@ async def run_analyze(settings: Settings, args: argparse.Namespace) -> int:
                 if customers.empty:
                     continue
                 earliest.append(_earliest_date(events, customers))
-                result = await asyncio.to_thread(analyze, events, as_of, customers)
+                analysis_settings = AnalysisSettings(tier_cutoffs=settings.tier_cutoffs)
+                result = await asyncio.to_thread(
+                    analyze, events, as_of, customers, analysis_settings
+                )
                 result = result.assign(team=team_id)
                 frames.append(result)
     finally:

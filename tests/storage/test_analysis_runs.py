@@ -112,3 +112,24 @@ async def test_refresh_team_twice_schedules_nothing_new(sessions):
     assert second.stage_changes == 0
     assert open_count == first.followups_scheduled
     assert Role(owner.role) is Role.MANAGER
+
+
+async def test_tier_cutoffs_from_settings(sessions):
+    owner = await seed(sessions)
+
+    async with sessions() as session, session.begin():
+        await refresh_team(session, owner.team_id, NOW, CadenceTable.default(), (0.8, 0.95))
+    wide = await tier_counts(sessions)
+    async with sessions() as session, session.begin():
+        await refresh_team(session, owner.team_id, NOW, CadenceTable.default(), (0.5, 0.8))
+    narrow = await tier_counts(sessions)
+
+    assert sum(wide.values()) == sum(narrow.values()) == 400
+    assert narrow["A"] < wide["A"]
+    assert narrow["C"] > wide["C"]
+
+
+async def tier_counts(sessions) -> dict[str, int]:
+    async with sessions() as session:
+        rows = await session.execute(select(Customer.tier, func.count()).group_by(Customer.tier))
+        return dict(rows.all())
