@@ -102,8 +102,8 @@ def with_user(*roles: Role) -> Callable[[UserHandler], Callable[..., Awaitable[A
             services = get_services(context)
             async with services.sessions() as session, session.begin():
                 row = await session.get(User, telegram_user.id)
-                # Pushes go to chat_id, so only a private chat may replace it; the gate
-                # stops other chats before this point, and this check keeps it so.
+                # Pushes go to chat_id, so only a private chat may replace it. The gate
+                # already stops other chats, and this check keeps that true on its own.
                 moved = (
                     chat.type == ChatType.PRIVATE and row is not None and row.chat_id != chat.id
                 )

@@ -115,8 +115,8 @@ async def claim_due_followups(
     Candidates are pending rows with ``due_at <= now`` and claimed rows whose lease ran
     out: tier A customers first, then by revenue, then oldest due. Rows of inactive users
     (who blocked the bot) stay pending until the user writes again. With ``daily_cap``, a
-    rep gets at most that many pushes in any 24 hours; the rest stay pending (they still
-    show in /today and in the digest's overdue count) and go out in later ticks.
+    rep gets at most that many pushes in any 24 hours. The rest stay pending and go out in
+    later ticks, and meanwhile they show in /today and in the digest's overdue count.
 
     One UPDATE with a subquery does the claim. On PostgreSQL the subquery locks its rows
     with ``FOR UPDATE SKIP LOCKED``, so concurrent claimers take disjoint rows instead of
@@ -186,6 +186,7 @@ async def _release_over_cap(
     """Hand back the claimed rows that would take a rep over the cap; return the rest."""
     if not claimed:
         return claimed
+
     rep_ids = {followup.rep_id for followup in claimed}
     tokens = {followup.claim_token for followup in claimed}
     # Pushes in the window that are not part of this claim.
@@ -202,16 +203,18 @@ async def _release_over_cap(
             )
         ).all()
     )
+
     kept: list[FollowUp] = []
     released: list[int] = []
-    taken: dict[int, int] = {}
+    kept_per_rep: dict[int, int] = {}
     for followup in claimed:
-        count = earlier.get(followup.rep_id, 0) + taken.get(followup.rep_id, 0)
+        count = earlier.get(followup.rep_id, 0) + kept_per_rep.get(followup.rep_id, 0)
         if count >= daily_cap:
             released.append(followup.id)
             continue
-        taken[followup.rep_id] = taken.get(followup.rep_id, 0) + 1
+        kept_per_rep[followup.rep_id] = kept_per_rep.get(followup.rep_id, 0) + 1
         kept.append(followup)
+
     if released:
         await session.execute(
             update(FollowUp)
