@@ -19,6 +19,8 @@ from crm_core.i18n import LANGUAGES
 PROJECT_DIR = Path(__file__).resolve().parent
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{PROJECT_DIR / 'data' / 'crm.sqlite3'}"
 OFFICIAL_API_BASE_URL = "https://api.telegram.org/bot"
+# Telegram accepts 1 to 256 characters; short secrets can be guessed.
+MIN_WEBHOOK_SECRET_LENGTH = 16
 
 
 class Settings(BaseSettings):
@@ -56,7 +58,7 @@ class Settings(BaseSettings):
     webhook_url: str = ""
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
-    webhook_secret_token: str = ""
+    webhook_secret_token: str = Field(default="", max_length=256, pattern=r"^[A-Za-z0-9_-]*$")
 
     @field_validator("admin_user_ids", mode="before")
     @classmethod
@@ -90,6 +92,19 @@ class Settings(BaseSettings):
                 f"DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}, got {value!r}"
             )
         return value
+
+    @model_validator(mode="after")
+    def _check_webhook_secret(self) -> Settings:
+        # Without the secret, anyone who reaches the webhook can post updates in any
+        # user's name, admins included.
+        if self.webhook_url and len(self.webhook_secret_token) < MIN_WEBHOOK_SECRET_LENGTH:
+            raise ValueError(
+                "WEBHOOK_URL needs WEBHOOK_SECRET_TOKEN, at least "
+                f"{MIN_WEBHOOK_SECRET_LENGTH} characters of A-Z, a-z, 0-9, _ and -, "
+                "for example the output of: python -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))'"
+            )
+        return self
 
     @model_validator(mode="after")
     def _check_tier_shares(self) -> Settings:

@@ -46,6 +46,21 @@ def test_admin_user_ids_parsed(monkeypatch, raw, expected):
         pytest.param(
             {"tier_a_share": 0.9, "tier_b_share": 0.8}, "must be above TIER_A_SHARE", id="tiers"
         ),
+        pytest.param(
+            {"webhook_url": "https://bot.example.com/hook"},
+            "WEBHOOK_URL needs WEBHOOK_SECRET_TOKEN",
+            id="webhook-without-secret",
+        ),
+        pytest.param(
+            {"webhook_url": "https://bot.example.com/hook", "webhook_secret_token": "short"},
+            "WEBHOOK_URL needs WEBHOOK_SECRET_TOKEN",
+            id="webhook-short-secret",
+        ),
+        pytest.param(
+            {"webhook_secret_token": "has spaces in it but long"},
+            "should match pattern",
+            id="webhook-secret-characters",
+        ),
     ],
 )
 def test_invalid_settings_rejected(values, message):

@@ -14,7 +14,7 @@ from tests.helpers.harness import harness_settings, sqlite_url
 from tests.helpers.updates import TgUser, message_update
 
 ADMIN = TgUser(1, "Ada")  # listed in ADMIN_USER_IDS by harness_settings
-SECRET = "s3cret-token"
+SECRET = "s3cret-token-for-tests"
 
 
 def free_port() -> int:
