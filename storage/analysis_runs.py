@@ -218,6 +218,20 @@ async def refresh_team(
             )
         ).all()
     )
+    # Open follow-ups whose date a rep chose: the analysis neither moves nor closes them.
+    rep_chosen = set(
+        (
+            await session.scalars(
+                select(FollowUp.customer_id)
+                .join(Customer, Customer.id == FollowUp.customer_id)
+                .where(
+                    Customer.team_id == team_id,
+                    FollowUp.status.in_(OPEN_STATUSES),
+                    FollowUp.set_by_rep.is_(True),
+                )
+            )
+        ).all()
+    )
     ever_scheduled = set(
         (
             await session.scalars(
@@ -277,7 +291,9 @@ async def refresh_team(
             or values["level"] != before.level
             or customer_id not in ever_scheduled
         )
-        if interval is None:
+        if customer_id in rep_chosen:
+            pass
+        elif interval is None:
             values["next_followup_at"] = None
             if customer_id in open_ids:
                 to_close.append(customer_id)

@@ -140,6 +140,7 @@ async def record_contact(
             due_at=due_at,
             note=contact.next_step_note,
             now=now,
+            set_by_rep=next_step_at is not None,
         )
     else:
         await _close_open_followups(session, customer.id, now)

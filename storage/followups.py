@@ -73,8 +73,13 @@ async def schedule_followup(
     due_at: datetime,
     note: str | None,
     now: datetime,
+    set_by_rep: bool = False,
 ) -> FollowUp:
-    """Supersede the customer's open follow-ups and insert a pending one due at ``due_at``."""
+    """Supersede the customer's open follow-ups and insert a pending one due at ``due_at``.
+
+    ``set_by_rep`` marks a date the rep chose (a next step, a snooze), which the daily
+    analysis keeps.
+    """
     await session.execute(
         update(FollowUp)
         .where(FollowUp.customer_id == customer_id, FollowUp.status.in_(OPEN_STATUSES))
@@ -86,6 +91,7 @@ async def schedule_followup(
         due_at=due_at,
         status="pending",
         note=note,
+        set_by_rep=set_by_rep,
         attempts=0,
         created_at=now,
     )
@@ -418,6 +424,7 @@ async def snooze(
         due_at=due_at,
         note=followup.note,
         now=now,
+        set_by_rep=True,
     )
     await session.execute(
         update(Customer).where(Customer.id == customer.id).values(next_followup_at=due_at)
