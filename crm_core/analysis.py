@@ -9,8 +9,9 @@ Definitions used throughout:
 
 - A purchase occasion is a UTC calendar day with at least one non-refund purchase. Several
   purchases on one day count once, and refunds (negative amounts) lower revenue only.
-- Revenue is the net sum of purchase amounts, refunds included. A customer with purchases
-  but revenue of zero or less counts as having no effective purchase.
+- Revenue is the net sum of purchase amounts, refunds included. A customer whose refunds
+  bring revenue to zero or less counts as having no effective purchase. Purchases logged
+  without an amount count as purchases with no revenue.
 - The usual gap is the median number of days between purchase occasions. A customer with
   one occasion has no usual gap, so ``single_purchase_gap_days`` is used instead.
 - Value V = Q / P, with Q the mean satisfaction recorded on any contact in a window and P
@@ -520,7 +521,10 @@ def classify(figures: pd.DataFrame, settings: AnalysisSettings) -> pd.DataFrame:
     frame["expected_gap_days"] = expected_gap
     with np.errstate(invalid="ignore"):
         ratio = recency / expected_gap
-    effective = (n > 0) & (revenue > 0)
+    # Refunds that cancel the revenue undo the purchases. A purchase logged without an
+    # amount still counts, because nothing was refunded.
+    refunded = frame["refund_count"].to_numpy() > 0
+    effective = (n > 0) & ((revenue > 0) | ~refunded)
     trend_counts = effective & (n >= settings.trend_min_purchases) & ~np.isnan(trend)
     lost = frame["lost_at"].notna().to_numpy()
     complaints = frame["complaints_recent"].to_numpy() >= settings.complaint_count

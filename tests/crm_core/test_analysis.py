@@ -516,3 +516,25 @@ def test_render_reason_date_in_reader_zone():
         render_reason([("analysis.reason.no_purchase", {"date": "2026-03-02"})], "en")
         == "no purchase yet, last contact on 2026-03-02"
     )
+
+
+def test_purchase_without_amount_not_refunded():
+    # One purchase on 2024-06-20 with no amount recorded, 10 days before AS_OF: a first
+    # purchase, so acquisition with the single-purchase reason, not "all refunded".
+    events = pd.DataFrame(
+        {
+            "customer": ["acme"],
+            "occurred_at": [pd.Timestamp("2024-06-20")],
+            "kind": ["purchase"],
+            "amount": [np.nan],
+            "satisfaction": [np.nan],
+        }
+    )
+
+    row = analyze(events, datetime(2024, 6, 30, tzinfo=UTC)).loc["acme"]
+
+    assert row["n_purchases"] == 1
+    assert row["revenue"] == 0.0
+    assert row["stage"] == Stage.ACQUISITION
+    assert "refunded" not in row["reason"]
+    assert "one purchase day" in row["reason"]
