@@ -884,11 +884,11 @@ def render_reason(
     """
     texts = []
     for key, params in parts:
-        rendered = {name: _label(value, language) for name, value in params.items()}
+        rendered = {name: _label(value, language, name) for name, value in params.items()}
         if isinstance(rendered.get("date"), str):
             rendered["date"] = _local_date_text(rendered["date"], timezone)
         texts.append(translate(language, key, **rendered))
-    return "; ".join(texts)
+    return translate(language, "analysis.reason.separator").join(texts)
 
 
 def _local_date_text(value: str, timezone: tzinfo | None) -> str:
@@ -898,7 +898,21 @@ def _local_date_text(value: str, timezone: tzinfo | None) -> str:
     return moment.astimezone(timezone or UTC).date().isoformat()
 
 
-def _label(value: object, language: str) -> object:
+# Reason parameters that name a stage, level or tier. Stored reasons come back from JSON as
+# plain strings, so the name tells which label to show.
+_ENUM_PARAMETERS: dict[str, type[Stage] | type[Level] | type[Tier]] = {
+    "stage": Stage,
+    "detected": Stage,
+    "level": Level,
+    "next_level": Level,
+    "tier": Tier,
+}
+
+
+def _label(value: object, language: str, name: str = "") -> object:
+    enum = _ENUM_PARAMETERS.get(name)
+    if enum is not None and isinstance(value, str) and value in enum._value2member_map_:
+        value = enum(value)
     if isinstance(value, Stage):
         return stage_label(value, language)
     if isinstance(value, Level):

@@ -19,6 +19,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "analysis.tier.B": {"en": "B", "zh": "B"},
     "analysis.tier.C": {"en": "C", "zh": "C"},
     # Stage reasons.
+    "analysis.reason.separator": {"en": "; ", "zh": "；"},
     "analysis.reason.override": {
         "en": "stage set by hand to {stage} (detected: {detected})",
         "zh": "阶段已手动设为{stage}（系统判断：{detected}）",

@@ -481,7 +481,7 @@ def test_reason_renders_in_chinese():
     events = make_events(*purchases("T", ["2023-06-01", "2023-07-01"]))
     parts = analyze(events, AS_OF).loc["T", "reason_parts"]
 
-    assert render_reason(parts, "zh") == "最近一次购买在 365 天前; 通常购买间隔 30 天"
+    assert render_reason(parts, "zh") == "最近一次购买在 365 天前；通常购买间隔 30 天"
 
 
 def test_labels_in_both_languages():
@@ -538,3 +538,21 @@ def test_purchase_without_amount_not_refunded():
     assert row["stage"] == Stage.ACQUISITION
     assert "refunded" not in row["reason"]
     assert "one purchase day" in row["reason"]
+
+
+def test_render_reason_labels_stored_stage_words():
+    # Reasons read back from the database hold plain strings, not enum members.
+    parts = [("analysis.reason.override", {"stage": "decline", "detected": "acquisition"})]
+
+    assert render_reason(parts, "zh") == "阶段已手动设为衰退期（系统判断：获取期）"
+    assert render_reason(parts, "en") == "stage set by hand to decline (detected: acquisition)"
+
+
+def test_render_reason_separator_per_language():
+    parts = [
+        ("analysis.reason.no_purchase", {"date": "2026-03-02"}),
+        ("analysis.reason.no_purchase", {"date": "2026-03-03"}),
+    ]
+
+    assert "; " in render_reason(parts, "en")
+    assert "；" in render_reason(parts, "zh")
