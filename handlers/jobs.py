@@ -35,6 +35,7 @@ from storage.digests import (
     mark_digest_failed,
     mark_digest_part_sent,
     mark_digest_sent,
+    previous_digest_end,
     release_digest,
     store_digest_parts,
 )
@@ -244,15 +245,19 @@ async def _deliver_digest(application: Application, item: DueDigest) -> bool:
     if parts is None:
         try:
             async with services.sessions() as session, session.begin():
+                since = await previous_digest_end(session, item.manager_id, item.local_date)
                 content = await digest_content(
                     session,
                     team_id=item.team_id,
                     zone=ZoneInfo(item.timezone),
                     now=claimed_at,
                     window_of=services.cadence.interval,
+                    declined_since=since,
                 )
                 parts = render_digest(content, item.language, timezone=ZoneInfo(item.timezone))
-                await store_digest_parts(session, item.manager_id, item.local_date, parts)
+                await store_digest_parts(
+                    session, item.manager_id, item.local_date, parts, claimed_at
+                )
         except Exception:  # the other managers still get theirs
             logger.exception("cannot build the digest of manager %s", item.manager_id)
             async with services.sessions() as session, session.begin():

@@ -169,7 +169,11 @@ async def digest_progress(
 
 
 async def store_digest_parts(
-    session: AsyncSession, manager_id: int, local_date: date, parts: list[str]
+    session: AsyncSession,
+    manager_id: int,
+    local_date: date,
+    parts: list[str],
+    covered_until: datetime,
 ) -> None:
     await session.execute(
         update(Digest)
@@ -178,7 +182,21 @@ async def store_digest_parts(
             Digest.kind == DAILY,
             Digest.local_date == local_date,
         )
-        .values(parts=parts, parts_sent=0)
+        .values(parts=parts, parts_sent=0, covered_until=covered_until)
+    )
+
+
+async def previous_digest_end(
+    session: AsyncSession, manager_id: int, local_date: date
+) -> datetime | None:
+    """Return when the manager's last built daily digest before ``local_date`` was built."""
+    return await session.scalar(
+        select(func.max(Digest.covered_until)).where(
+            Digest.manager_id == manager_id,
+            Digest.kind == DAILY,
+            Digest.local_date < local_date,
+            Digest.covered_until.is_not(None),
+        )
     )
 
 
@@ -252,19 +270,25 @@ async def digest_content(
     now: datetime,
     window_of: CadenceWindow,
     neglected_limit: int = NEGLECTED_LIMIT,
+    declined_since: datetime | None = None,
 ) -> DigestContent:
     """Read what a digest built at ``now`` shows for a team, or for every team when None.
 
     Activity is for yesterday in ``zone``; see ``crm_core.digest``. Stage changes are for
-    the 24 hours before ``now``, because the daily analysis that detects most of them runs
-    early in the UTC day: a window of local yesterday would report them a day late.
+    ``declined_since`` (the end of the previous daily digest) up to ``now``, or the 24
+    hours before ``now`` when there is none. Local yesterday would report them a day late,
+    because the daily analysis that detects most of them runs early in the UTC day.
     """
     day = reported_day(now, zone)
     start, end = local_day_bounds(day, zone)
     return DigestContent(
         day=day,
         reps=tuple(await rep_activity(session, team_id, start, end, now)),
-        declined=tuple(await declined_customers(session, team_id, now - timedelta(days=1), now)),
+        declined=tuple(
+            await declined_customers(
+                session, team_id, declined_since or now - timedelta(days=1), now
+            )
+        ),
         neglected=tuple(
             await neglected_customers(session, team_id, now, window_of, neglected_limit)
         ),

@@ -232,6 +232,9 @@ class Digest(Base):
     # resumes with the next part instead of sending the first ones again.
     parts: Mapped[list | None] = mapped_column(JSON)
     parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When the content was built: the next digest reports stage changes from here on, so
+    # none is missed or repeated when the digest time or the UTC offset changes.
+    covered_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class StageChange(Base):

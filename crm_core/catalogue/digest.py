@@ -22,8 +22,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "团队暂无成员。",
     },
     "digest.declined.heading": {
-        "en": "<b>Customers that entered decline in the last 24 hours</b>",
-        "zh": "<b>过去 24 小时内进入衰退期的客户</b>",
+        "en": "<b>Customers that entered decline since the last digest</b>",
+        "zh": "<b>自上次简报以来进入衰退期的客户</b>",
     },
     "digest.declined.line": {
         "en": "• {customer} ({owner})",

@@ -65,7 +65,7 @@ async def test_customer_slides_into_decline(harness):
 
     harness.clock.set(utc(2026, 5, 15, 8, 30))
     [digest] = [message for message in await harness.tick() if message.chat_id == MANAGER.id]
-    assert "Customers that entered decline in the last 24 hours" in digest.plain
+    assert "Customers that entered decline since the last digest" in digest.plain
     assert "Acme (Ann)" in digest.plain
 
 
