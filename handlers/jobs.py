@@ -235,7 +235,7 @@ async def _deliver_digest(application: Application, item: DueDigest) -> bool:
     async with services.sessions() as session, session.begin():
         if not await claim_digest(session, item.manager_id, item.local_date, claimed_at):
             return False
-        if item.team_id is None:
+        if item.team_id is None and not item.all_teams:
             logger.warning("manager %s has no team; no digest to send", item.manager_id)
             await mark_digest_failed(session, item.manager_id, item.local_date, claimed_at)
             return False
@@ -248,7 +248,7 @@ async def _deliver_digest(application: Application, item: DueDigest) -> bool:
                 since = await previous_digest_end(session, item.manager_id, item.local_date)
                 content = await digest_content(
                     session,
-                    team_id=item.team_id,
+                    team_id=None if item.all_teams else item.team_id,
                     zone=ZoneInfo(item.timezone),
                     now=claimed_at,
                     window_of=services.cadence.interval,

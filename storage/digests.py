@@ -44,7 +44,10 @@ CadenceWindow = Callable[[Stage, Tier, Level], "timedelta | None"]
 
 @dataclass(frozen=True)
 class DueDigest:
-    """A manager whose daily digest for ``local_date`` is due."""
+    """A manager or admin whose daily digest for ``local_date`` is due.
+
+    An admin's digest covers every team, a manager's their own team.
+    """
 
     manager_id: int
     chat_id: int
@@ -52,19 +55,22 @@ class DueDigest:
     language: str
     timezone: str
     local_date: date
+    all_teams: bool = False
 
 
 async def due_digests(
     session: AsyncSession, now: datetime, lease: timedelta = DIGEST_LEASE
 ) -> list[DueDigest]:
-    """Return active managers whose digest time has passed today in their zone, unsent.
+    """Return active managers and admins whose digest time has passed today, unsent.
 
     A manager is due when no digest row exists for their local date, when the row is
     still claimed and its lease ran out (the claiming process died), or when a passing
     failure left it to retry.
     """
     managers = await session.scalars(
-        select(User).where(User.role == Role.MANAGER.value, User.active.is_(True))
+        select(User).where(
+            User.role.in_((Role.MANAGER.value, Role.ADMIN.value)), User.active.is_(True)
+        )
     )
     candidates: list[DueDigest] = []
     for manager in managers:
@@ -80,6 +86,7 @@ async def due_digests(
                 language=manager.language,
                 timezone=manager.timezone,
                 local_date=local_date,
+                all_teams=manager.role == Role.ADMIN.value,
             )
         )
     if not candidates:
