@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any, Protocol
@@ -112,11 +113,25 @@ async def create_customer(
 
 
 async def visible_customers(session: AsyncSession, viewer: Viewer) -> list[tuple[int, str]]:
-    """Return ``(id, name)`` of every customer ``viewer`` may see, ordered by id."""
-    rows = await session.execute(
-        select(Customer.id, Customer.name).where(customer_scope(viewer)).order_by(Customer.id)
-    )
-    return [(row.id, row.name) for row in rows]
+    """Return ``(id, name)`` of every customer ``viewer`` may see, ordered by id.
+
+    Names are unique within a team, but an admin sees every team: a name that several
+    visible customers share gets its owner's name appended, "Acme (Max)", so that the
+    choice buttons can be told apart.
+    """
+    rows = (
+        await session.execute(
+            select(Customer.id, Customer.name, Customer.name_key, User.full_name)
+            .join(User, User.id == Customer.owner_id)
+            .where(customer_scope(viewer))
+            .order_by(Customer.id)
+        )
+    ).all()
+    shared = Counter(row.name_key for row in rows)
+    return [
+        (row.id, f"{row.name} ({row.full_name})" if shared[row.name_key] > 1 else row.name)
+        for row in rows
+    ]
 
 
 async def get_visible_customer(

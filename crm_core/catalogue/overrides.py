@@ -33,15 +33,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "层级可选：{choices}。",
     },
     "overrides.choose_customer_stage": {
-        "en": "No customer of yours is called exactly <b>{name}</b>. Set the stage to {choice} "
-        "for which one?",
-        "zh": "您的客户中没有名称完全是 <b>{name}</b> 的客户。要将哪位客户的阶段设为{choice}？",
+        "en": "<b>{name}</b> does not name exactly one of your customers. Set the stage to "
+        "{choice} for which one?",
+        "zh": "<b>{name}</b> 并非恰好对应您的一位客户。要将哪位客户的阶段设为{choice}？",
     },
     "overrides.choose_customer_level": {
-        "en": "No customer of yours is called exactly <b>{name}</b>. Set the level to {choice} "
-        "for which one?",
-        "zh": "您的客户中没有名称完全是 <b>{name}</b> 的客户。"
-        "要将哪位客户的关系层级设为{choice}？",
+        "en": "<b>{name}</b> does not name exactly one of your customers. Set the level to "
+        "{choice} for which one?",
+        "zh": "<b>{name}</b> 并非恰好对应您的一位客户。要将哪位客户的关系层级设为{choice}？",
     },
     "overrides.choose_stage": {
         "en": "Choose the stage of <b>{name}</b>. It is now {current}; the history shows "

@@ -187,3 +187,20 @@ async def test_managers_invited_by_admin_lead_own_teams(harness):
     assert "Polar" in south_view[-1].plain  # the name typed, nothing of the card
     assert north_view[-1].plain.startswith("Polar Ltd")
     assert admin_view[-1].plain.startswith("Polar Ltd")
+
+
+async def test_admin_sees_owner_on_same_names(harness):
+    max_, noa = TgUser(40, "Max"), TgUser(41, "Noa")
+    await harness.send(ADMIN, "/start")
+    await harness.send(max_, f"/start {await invite_code(harness, ADMIN, 'manager')}")
+    await harness.send(noa, f"/start {await invite_code(harness, ADMIN, 'manager')}")
+    for manager in (max_, noa):
+        await harness.send(manager, "/log Acme call hello")
+        await harness.press(manager, 1)
+
+    offer = (await harness.send(ADMIN, "/stage Acme decline"))[-1]
+    card_choice = (await harness.send(ADMIN, "/customer Acme"))[-1]
+
+    assert [button["text"] for button in offer.buttons] == ["Acme (Max)", "Acme (Noa)"]
+    assert offer.plain.startswith("Acme does not name exactly one of your customers")
+    assert [button["text"] for button in card_choice.buttons] == ["Acme (Max)", "Acme (Noa)"]

@@ -337,7 +337,7 @@ async def test_near_match_offers_button(harness):
 
     changed = await customer_row(harness, "Acme Ltd")
     assert offer.plain == (
-        "No customer of yours is called exactly acme. Set the stage to decline for which one?"
+        "acme does not name exactly one of your customers. Set the stage to decline for which one?"
     )
     assert button_texts(offer) == ["Acme Ltd"]
     assert unchanged.stage_override is None
