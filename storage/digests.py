@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -111,6 +111,15 @@ async def due_digests(
     ]
 
 
+def _daily_row(manager_id: int, local_date: date) -> tuple[ColumnElement[bool], ...]:
+    """Return the WHERE conditions of one manager's daily digest row for ``local_date``."""
+    return (
+        Digest.manager_id == manager_id,
+        Digest.kind == DAILY,
+        Digest.local_date == local_date,
+    )
+
+
 async def claim_digest(
     session: AsyncSession,
     manager_id: int,
@@ -145,9 +154,7 @@ async def claim_digest(
     result = await session.execute(
         update(Digest)
         .where(
-            Digest.manager_id == manager_id,
-            Digest.kind == DAILY,
-            Digest.local_date == local_date,
+            *_daily_row(manager_id, local_date),
             or_(
                 and_(Digest.status == "claimed", Digest.claimed_at <= now - lease),
                 Digest.status == "retry",
@@ -166,9 +173,7 @@ async def digest_progress(
     row = (
         await session.execute(
             select(Digest.parts, Digest.parts_sent).where(
-                Digest.manager_id == manager_id,
-                Digest.kind == DAILY,
-                Digest.local_date == local_date,
+                *_daily_row(manager_id, local_date),
             )
         )
     ).one()
@@ -185,9 +190,7 @@ async def store_digest_parts(
     await session.execute(
         update(Digest)
         .where(
-            Digest.manager_id == manager_id,
-            Digest.kind == DAILY,
-            Digest.local_date == local_date,
+            *_daily_row(manager_id, local_date),
         )
         .values(parts=parts, parts_sent=0, covered_until=covered_until)
     )
@@ -213,9 +216,7 @@ async def mark_digest_part_sent(
     await session.execute(
         update(Digest)
         .where(
-            Digest.manager_id == manager_id,
-            Digest.kind == DAILY,
-            Digest.local_date == local_date,
+            *_daily_row(manager_id, local_date),
         )
         .values(parts_sent=parts_sent)
     )
@@ -240,9 +241,7 @@ async def _finish(
     await session.execute(
         update(Digest)
         .where(
-            Digest.manager_id == manager_id,
-            Digest.kind == DAILY,
-            Digest.local_date == local_date,
+            *_daily_row(manager_id, local_date),
         )
         .values(status=status, sent_at=now)
     )
@@ -259,9 +258,7 @@ async def release_digest(
     await session.execute(
         update(Digest)
         .where(
-            Digest.manager_id == manager_id,
-            Digest.kind == DAILY,
-            Digest.local_date == local_date,
+            *_daily_row(manager_id, local_date),
             Digest.status == "claimed",
             Digest.claimed_at == claimed_at,
         )
