@@ -202,8 +202,8 @@ class FollowUp(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     # The next step the rep wrote when logging, shown in the reminder.
     note: Mapped[str | None] = mapped_column(Text)
-    # True when a rep chose the date (a next step, a snooze); the daily analysis then
-    # leaves it alone instead of moving it to the cadence date.
+    # True when a rep chose the date (a next step, a snooze). The daily analysis leaves such
+    # a follow-up alone instead of moving it to the cadence date.
     set_by_rep: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     claim_token: Mapped[str | None] = mapped_column(String(64))
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
