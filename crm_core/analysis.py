@@ -877,7 +877,7 @@ def render_reason(
     """Render reason parts in ``language`` and join them with "; ".
 
     Parameters that are a Stage, Level or Tier render as their label in that language.
-    A ``date`` parameter holds a naive UTC timestamp (``YYYY-MM-DDTHH:MM:SS``) and renders
+    A ``date`` parameter contains a naive UTC timestamp (``YYYY-MM-DDTHH:MM:SS``) and renders
     as the date in ``timezone`` (UTC when None), so a contact late in the reader's evening
     shows the reader's date. Plain ``YYYY-MM-DD`` values, stored by older releases, render
     as they are.

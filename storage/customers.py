@@ -117,7 +117,7 @@ async def visible_customers(session: AsyncSession, viewer: Viewer) -> list[tuple
 
     Names are unique within a team, but an admin sees every team: a name that several
     visible customers share gets its owner's name appended, "Acme (Max)", so that the
-    choice buttons can be told apart.
+    choice buttons differ.
     """
     rows = (
         await session.execute(
