@@ -84,6 +84,10 @@ class RiskSettings:
         fallback_gap_days: Expected purchase gap in the fallback rule for a customer with a
             single purchase day.
         fallback_half_ratio: Recency over expected gap at which the fallback rule gives 0.5.
+        fallback_single_floor: Lowest risk the fallback rule gives a customer with one
+            purchase day, because a first purchase says little about a second. On CDNOW, 85%
+            of the customers with one purchase day by 1997-09-30 bought nothing in the nine
+            months after, so 0.5 is a cautious floor.
         recent_days: Window for the complaint and dialogue counts.
         satisfaction_days: Window for the mean satisfaction.
     """
@@ -96,6 +100,7 @@ class RiskSettings:
     regularization: float = 1.0
     fallback_gap_days: float = 90.0
     fallback_half_ratio: float = 2.0
+    fallback_single_floor: float = 0.5
     recent_days: int = 90
     satisfaction_days: int = 180
 
@@ -501,6 +506,9 @@ def churn_risk(
 def _rule_risk(features: pd.DataFrame, settings: RiskSettings) -> np.ndarray:
     # A Hill curve in recency / expected gap: 0 when just bought, 0.5 at the half ratio,
     # approaching 1 as the customer stays away.
+    # A customer with one purchase day is never "certainly active": the floor applies.
     ratio = features["recency_days"].to_numpy() / features["expected_gap_days"].to_numpy()
     squared = ratio**2
-    return squared / (squared + settings.fallback_half_ratio**2)
+    risk = squared / (squared + settings.fallback_half_ratio**2)
+    single = features["purchase_days"].to_numpy() <= 1
+    return np.where(single, np.maximum(risk, settings.fallback_single_floor), risk)

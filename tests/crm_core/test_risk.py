@@ -123,7 +123,8 @@ def test_small_history_uses_rule():
     # Two customers are far below min_customers, so the rule scores:
     # ratio = recency / gap, risk = ratio^2 / (ratio^2 + 2^2).
     # "a": gap 30, recency 60 -> 4 / 8 = 0.5. "b": gap 30, recency 30 -> 1 / 5 = 0.2.
-    # "c": one purchase, assumed gap 90, recency 45 -> 0.25 / 4.25.
+    # "c": one purchase, assumed gap 90, recency 45 -> 0.25 / 4.25 = 0.059, raised to the
+    # single-purchase floor of 0.5.
     events = pd.DataFrame(
         {
             "customer": ["a", "a", "b", "b", "c"],
@@ -141,7 +142,24 @@ def test_small_history_uses_rule():
     risk = churn_risk(events, as_of)
     assert risk["a"] == pytest.approx(0.5)
     assert risk["b"] == pytest.approx(0.2)
-    assert risk["c"] == pytest.approx(0.25 / 4.25)
+    assert risk["c"] == pytest.approx(0.5)
+
+
+def test_rule_single_purchase_risk_rises_above_floor():
+    # One purchase 270 days ago: ratio 270 / 90 = 3, risk 9 / (9 + 4) = 0.692 > 0.5.
+    events = pd.DataFrame(
+        {
+            "customer": ["c"],
+            "occurred_at": pd.to_datetime(["2023-09-04"]),
+            "kind": "purchase",
+            "amount": 10.0,
+            "satisfaction": np.nan,
+        }
+    )
+
+    risk = churn_risk(events, datetime(2024, 5, 31, tzinfo=UTC))
+
+    assert risk["c"] == pytest.approx(9 / 13)
 
 
 def synthetic_history(customers: int, seed: int) -> pd.DataFrame:
