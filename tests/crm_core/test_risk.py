@@ -12,6 +12,7 @@ import pytest
 from lifetimes import BetaGeoFitter
 from sklearn.metrics import roc_auc_score
 
+from bench.histories import seasonal_history, synthetic_history
 from crm_core.risk import (
     ChurnModel,
     RiskSettings,
@@ -162,38 +163,6 @@ def test_rule_single_purchase_risk_rises_above_floor():
     assert risk["c"] == pytest.approx(9 / 13)
 
 
-def synthetic_history(customers: int, seed: int) -> pd.DataFrame:
-    """Purchases of customers who buy at their own rate until they leave.
-
-    Each customer joins on a uniform day of the first 540 days from 2022-01-01. It buys as a
-    Poisson process with a rate drawn from Gamma(2, 1/60) per day, a mean gap of 30 days.
-    It leaves after an exponential lifetime of mean 400 days. One customer in five is
-    unhappy: it complains about twice, with satisfaction 1 or 2, and its lifetime is a
-    third as long.
-    """
-    rng = np.random.default_rng(seed)
-    rate = rng.gamma(2.0, 1 / 60, customers)
-    unhappy = rng.random(customers) < 0.2
-    lifetime = rng.exponential(400, customers) / np.where(unhappy, 3, 1)
-    joined = rng.integers(0, 540, customers)
-    rows = []
-    for number in range(customers):
-        name = f"S{number:05d}"
-        end = min(joined[number] + lifetime[number], 900)
-        moment = float(joined[number])
-        while (moment := moment + rng.exponential(1 / rate[number])) <= end:
-            rows.append((name, moment, "purchase", round(rng.lognormal(4, 0.5), 2), np.nan))
-        if unhappy[number]:
-            active = max(min(lifetime[number], 900 - joined[number]), 1.0)
-            for _ in range(rng.poisson(2)):
-                moment = joined[number] + rng.random() * active
-                rows.append((name, moment, "complaint", np.nan, float(rng.integers(1, 3))))
-    frame = pd.DataFrame(rows, columns=["customer", "day", "kind", "amount", "satisfaction"])
-    offsets = (frame.pop("day") * 86_400).astype("timedelta64[s]")
-    frame.insert(1, "occurred_at", np.datetime64("2022-01-01") + offsets)
-    return frame
-
-
 def test_synthetic_history_ranks_well():
     events = synthetic_history(3000, seed=11)
     as_of = pd.Timestamp("2023-09-30")
@@ -207,44 +176,6 @@ def test_synthetic_history_ranks_well():
     assert not fit_churn_model(events, as_of.tz_localize(UTC)).uses_rule
     assert product_auc >= 0.85
     assert product_auc > recency_auc
-
-
-def seasonal_history(customers: int, seed: int) -> pd.DataFrame:
-    """Purchases of yearly buyers, each around its own day of the year.
-
-    Each customer has a season day, joins in one of the first three years from 2020-01-01
-    and stays an exponential number of years (mean 2.5). It always buys in its joining
-    season, and in each later season while active with its own probability drawn from
-    Beta(4, 1.5). A season has one or two purchases around the season day (standard
-    deviation 3 to 20 days). The simulation covers five years.
-    """
-    rng = np.random.default_rng(seed)
-    season = rng.integers(0, 365, customers)
-    spread = rng.uniform(3, 20, customers)
-    join_year = rng.integers(0, 3, customers)
-    life_years = rng.exponential(2.5, customers)
-    loyalty = rng.beta(4, 1.5, customers)
-    numbers, days = [], []
-    for year in range(5):
-        active = (year >= join_year) & (year < join_year + life_years)
-        buys = active & ((year == join_year) | (rng.random(customers) < loyalty))
-        buyers = np.flatnonzero(buys)
-        purchases = rng.integers(1, 3, buyers.size)
-        for repeat in range(2):
-            chosen = buyers[purchases > repeat]
-            numbers.append(chosen)
-            days.append(year * 365 + season[chosen] + rng.normal(0, spread[chosen]))
-    numbers, days = np.concatenate(numbers), np.concatenate(days)
-    frame = pd.DataFrame(
-        {
-            "customer": np.char.add("Y", numbers.astype(str)).astype(object),
-            "occurred_at": np.datetime64("2020-01-01") + (days * 86_400).astype("timedelta64[s]"),
-            "kind": "purchase",
-            "amount": np.round(rng.lognormal(4, 0.5, numbers.size), 2),
-            "satisfaction": np.nan,
-        }
-    )
-    return frame[frame["occurred_at"] >= np.datetime64("2020-01-01")].reset_index(drop=True)
 
 
 def test_seasonal_history_beats_baselines():
