@@ -9,7 +9,6 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.constants import ChatType, ParseMode
@@ -17,6 +16,7 @@ from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, Type
 
 from crm_core.i18n import normalize_language, translate
 from handlers.common import get_services
+from storage.db import insert_if_absent
 from storage.models import ProcessedUpdate
 
 logger = logging.getLogger(__name__)
@@ -48,14 +48,9 @@ async def check_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def _record_update(session: AsyncSession, update_id: int, now: datetime) -> bool:
     """Insert the update id; return False when it was already there."""
-    dialect = session.get_bind().dialect.name
-    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = await session.execute(
-        dialect_insert(ProcessedUpdate)
-        .values(update_id=update_id, received_at=now)
-        .on_conflict_do_nothing(index_elements=["update_id"])
+    return await insert_if_absent(
+        session, ProcessedUpdate, ["update_id"], update_id=update_id, received_at=now
     )
-    return result.rowcount == 1
 
 
 async def _point_to_private_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

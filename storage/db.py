@@ -8,6 +8,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -66,3 +67,23 @@ async def migrate(engine: AsyncEngine) -> None:
     logger.info(
         "database schema is up to date (%s)", engine.url.render_as_string(hide_password=True)
     )
+
+
+async def insert_if_absent(
+    session: AsyncSession, model: type, conflict_columns: list[str], **values: object
+) -> bool:
+    """Insert one row unless one with the same ``conflict_columns`` exists; return inserted.
+
+    ``INSERT ... ON CONFLICT DO NOTHING`` on a unique key lets exactly one of several
+    processes insert the row; on PostgreSQL a concurrent insert waits for the first to
+    commit. Both SQLite and PostgreSQL support the clause.
+    """
+    dialect_insert = (
+        postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )
+    result = await session.execute(
+        dialect_insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=conflict_columns)
+    )
+    return result.rowcount == 1

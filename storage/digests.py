@@ -13,7 +13,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -30,6 +29,7 @@ from crm_core.digest import (
     select_neglected,
 )
 from crm_core.model import Level, Role, Stage, Tier
+from storage.db import insert_if_absent
 from storage.followups import OPEN_STATUSES
 from storage.models import Contact, Customer, Digest, FollowUp, StageChange, User
 
@@ -135,20 +135,17 @@ async def claim_digest(
     claimed row older than ``lease``, or one left to retry, is taken over by a conditional
     UPDATE that only one process can win.
     """
-    dialect = session.get_bind().dialect.name
-    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    inserted = await session.execute(
-        dialect_insert(Digest)
-        .values(
-            manager_id=manager_id,
-            kind=DAILY,
-            local_date=local_date,
-            status="claimed",
-            claimed_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["manager_id", "kind", "local_date"])
+    inserted = await insert_if_absent(
+        session,
+        Digest,
+        ["manager_id", "kind", "local_date"],
+        manager_id=manager_id,
+        kind=DAILY,
+        local_date=local_date,
+        status="claimed",
+        claimed_at=now,
     )
-    if inserted.rowcount == 1:
+    if inserted:
         return True
 
     result = await session.execute(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import insert_if_absent
 from storage.models import JobRun
 
 
@@ -19,14 +19,9 @@ async def claim_run(
     A run that was claimed more than ``lease`` ago and never finished belongs to a process
     that died, and is taken over by a conditional UPDATE that only one process can win.
     """
-    dialect = session.get_bind().dialect.name
-    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    inserted = await session.execute(
-        dialect_insert(JobRun)
-        .values(name=name, run_key=run_key, started_at=now)
-        .on_conflict_do_nothing(index_elements=["name", "run_key"])
-    )
-    if inserted.rowcount == 1:
+    if await insert_if_absent(
+        session, JobRun, ["name", "run_key"], name=name, run_key=run_key, started_at=now
+    ):
         return True
     taken_over = await session.execute(
         update(JobRun)
