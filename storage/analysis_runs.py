@@ -117,6 +117,18 @@ def analysis_values(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def aware_utc(moment: object) -> datetime | None:
+    """Return a pandas or numpy timestamp as an aware UTC datetime; naive means UTC.
+
+    Missing values (None, NaT) give None.
+    """
+    if moment is None or pd.isna(moment):
+        return None
+    stamp = pd.Timestamp(moment)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.to_pydatetime()
+
+
 def _plain(value: Any) -> Any:
     """Turn numpy, pandas and missing values into JSON-safe Python values."""
     if value is None or value is pd.NA or value is pd.NaT:
@@ -255,12 +267,7 @@ async def refresh_team(
         values = analysis_values(row)
         values["id"] = customer_id
         values["analysed_at"] = now
-        last_contact = row.get("last_contact_at")
-        last_contact_at = (
-            pd.Timestamp(last_contact).tz_localize("UTC").to_pydatetime()
-            if last_contact is not None and not pd.isna(last_contact)
-            else None
-        )
+        last_contact_at = aware_utc(row.get("last_contact_at"))
         values["last_contact_at"] = last_contact_at
         # Keys must be the same in every row of one bulk UPDATE statement group.
         values["stage_changed_at"] = before.stage_changed_at

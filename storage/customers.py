@@ -20,7 +20,7 @@ from crm_core.cadence import CadenceTable, next_followup_at
 from crm_core.card import ContactLine, CustomerCard, TodayItem, order_today
 from crm_core.model import ContactKind, Level, Stage, Tier
 from crm_core.parsing import normalize_name
-from storage.analysis_runs import analysis_values, load_risk_model
+from storage.analysis_runs import analysis_values, aware_utc, load_risk_model
 from storage.followups import OPEN_STATUSES
 from storage.models import Contact, Customer, FollowUp, StageChange, User
 from storage.users import customer_scope
@@ -311,9 +311,9 @@ async def refresh_customer(
     for column, value in values.items():
         setattr(customer, column, value)
     customer.analysed_at = now
-    last_contact = row.get("last_contact_at")
-    if last_contact is not None and not pd.isna(last_contact):
-        customer.last_contact_at = pd.Timestamp(last_contact).tz_localize("UTC").to_pydatetime()
+    last_contact_at = aware_utc(row.get("last_contact_at"))
+    if last_contact_at is not None:
+        customer.last_contact_at = last_contact_at
 
     stage = Stage(customer.stage)
     if stage != previous_stage:

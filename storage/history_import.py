@@ -24,7 +24,7 @@ from crm_core.i18n import translate
 from crm_core.parsing import normalize_name
 from settings import Settings
 from storage import users
-from storage.analysis_runs import load_team_history, refresh_team
+from storage.analysis_runs import aware_utc, load_team_history, refresh_team
 from storage.db import create_engine, create_sessionmaker, migrate
 from storage.history_file import (
     AMOUNT_MAX,
@@ -130,7 +130,7 @@ async def import_history(
                 "name": name,
                 "name_key": normalize_name(name),
                 "external_id": key,
-                "created_at": _aware_utc(first),
+                "created_at": aware_utc(first),
                 "level": "casual_buyer",
                 "stage": "acquisition",
                 "detected_stage": "acquisition",
@@ -164,7 +164,7 @@ async def import_history(
                 "customer_id": ids[str(row.customer)],
                 "rep_id": owner.id,
                 "kind": str(row.kind),
-                "occurred_at": _aware_utc(row.occurred_at),
+                "occurred_at": aware_utc(row.occurred_at),
                 "summary": "",
                 "amount": amount,
                 "satisfaction": satisfaction,
@@ -263,12 +263,6 @@ async def _check_totals(
 def _cents(amount: float) -> Decimal:
     # read_history rounds amounts to cents, so repr gives back their exact decimal.
     return Decimal(repr(float(amount))).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def _aware_utc(moment: object) -> datetime:
-    stamp = pd.Timestamp(moment)
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return stamp.to_pydatetime()
 
 
 def _column_options(args: argparse.Namespace) -> ColumnOptions:
