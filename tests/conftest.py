@@ -9,10 +9,10 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import create_async_engine
+
+from tests.helpers.postgres import RESET_SCHEMA, execute_autocommit
 
 # RetryAfter.retry_after as a timedelta, as the bot sets it in bot.main.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -25,46 +25,26 @@ POSTGRES_ADMIN_URL = os.environ.get(
 START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
-async def _admin_execute(statement: str) -> None:
-    engine = create_async_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
 @pytest.fixture(scope="session")
 def pg_server_url() -> Iterator[str]:
     """URL of a fresh PostgreSQL database for this test session, dropped at the end."""
     name = f"crm_test_{uuid.uuid4().hex[:12]}"
     try:
-        asyncio.run(_admin_execute(f'CREATE DATABASE "{name}"'))
+        asyncio.run(execute_autocommit(POSTGRES_ADMIN_URL, f'CREATE DATABASE "{name}"'))
     except (OSError, DBAPIError) as error:  # the server is down or rejects the connection
         pytest.skip(
             f"no PostgreSQL server at {POSTGRES_ADMIN_URL} ({type(error).__name__}: {error})"
         )
     yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    asyncio.run(_admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+    asyncio.run(execute_autocommit(POSTGRES_ADMIN_URL, drop))
 
 
 @pytest.fixture
 def pg_url(pg_server_url: str) -> Iterator[str]:
     """A PostgreSQL database with an empty schema for one test."""
-    asyncio.run(
-        _admin_execute_on(pg_server_url, "DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-    )
+    asyncio.run(execute_autocommit(pg_server_url, *RESET_SCHEMA))
     yield pg_server_url
-
-
-async def _admin_execute_on(url: str, statements: str) -> None:
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            for statement in statements.split(";"):
-                await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
 
 
 @pytest.fixture

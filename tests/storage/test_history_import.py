@@ -12,8 +12,7 @@ from pathlib import Path
 
 import lifetimes.datasets
 import pytest
-from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import func, select
 
 from bot import main
 from crm_core.model import Level, Stage, Tier
@@ -21,6 +20,7 @@ from storage.customers import create_customer
 from storage.db import create_engine, create_sessionmaker, migrate
 from storage.models import Contact, Customer, FollowUp, JobRun
 from storage.users import Profile, create_demo_manager
+from tests.helpers.postgres import RESET_SCHEMA, execute_autocommit
 
 CDNOW = Path(lifetimes.datasets.__file__).parent / "CDNOW_master.txt"
 CDNOW_PURCHASES = 69_659
@@ -56,7 +56,7 @@ def imported(request, tmp_path_factory):
         url = f"sqlite+aiosqlite:///{folder / 'crm.sqlite3'}"
     else:
         url = request.getfixturevalue("pg_server_url")
-        asyncio.run(_reset_schema(url))
+        asyncio.run(execute_autocommit(url, *RESET_SCHEMA))
     with pytest.MonkeyPatch.context() as monkeypatch:
         _use_database(monkeypatch, url, folder)
         capture = io.StringIO()
@@ -64,16 +64,6 @@ def imported(request, tmp_path_factory):
             exit_code = main(["import", str(CDNOW)])
         assert exit_code == 0, capture.getvalue()
         yield url, capture.getvalue(), monkeypatch, folder
-
-
-async def _reset_schema(url: str) -> None:
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text("DROP SCHEMA public CASCADE"))
-            await connection.execute(text("CREATE SCHEMA public"))
-    finally:
-        await engine.dispose()
 
 
 async def _stored(url: str) -> dict[str, list]:
