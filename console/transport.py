@@ -136,8 +136,9 @@ class LocalTransport(BaseRequest):
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.callback_answers: list[dict[str, Any]] = []
         # Ids start at the current time in microseconds, so a new transport on the same
-        # database (a second console run) never reuses an update id or message id: the bot
-        # drops repeated update ids and keys logged contacts by chat and message id.
+        # database (a second console run) never reuses an update id or message id. Reuse
+        # would matter, because the bot drops repeated update ids and keys logged contacts
+        # by chat and message id.
         start = time_module.time_ns() // 1000
         self._message_ids = itertools.count(start)
         self._update_ids = itertools.count(start)
